@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+ADMIN_USERNAME ?= admin
+PORT   ?= 8000
+export OPSPORTAL_PORT := $(PORT)
+
+.PHONY: install run test lint docs bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	@chmod 600 $@
+
+docs: install
+	$(BIN)/mkdocs build --strict -q -d var/site
+
+run: install var/secret_key docs
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py bootstrap --admin-username "$(ADMIN_USERNAME)" \
+		$(if $(ADMIN_PASSWORD),--admin-password "$(ADMIN_PASSWORD)")
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo
+	@echo "  opsportal is starting on http://127.0.0.1:$(PORT)/"
+	@echo "  Admin:  http://127.0.0.1:$(PORT)/admin/  (user '$(ADMIN_USERNAME)', password above)"
+	@echo "  Health: http://127.0.0.1:$(PORT)/health   Docs: http://127.0.0.1:$(PORT)/docs/"
+	@echo "  Ctrl-C stops the web server, the worker and the scheduler."
+	@echo
+	$(BIN)/honcho start -f Procfile
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install var/secret_key
+	$(BIN)/ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) manage.py makemigrations --check --dry-run
+	$(BIN)/mkdocs build --strict -q -d var/site
+
+bench: install var/secret_key
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var site

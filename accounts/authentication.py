@@ -1,0 +1,47 @@
+from rest_framework import authentication, exceptions
+
+from .services import api_token_authenticate
+
+
+class TokenUser:
+    """The principal of a token-authenticated request (not a Django user)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+
+    def __init__(self, token):
+        self.token = token
+        self.username = f"token:{token.name}"
+        self.pk = None
+
+    def __str__(self):
+        return self.username
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>`. Anything else in that header is a 401, not a 500."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header is None:
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0].lower() != "bearer":
+            raise exceptions.AuthenticationFailed(
+                "Malformed Authorization header: expected 'Bearer <token>'."
+            )
+        raw_key = parts[1]
+        if not raw_key.isascii() or not raw_key.isprintable() or len(raw_key) > 200:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        token = api_token_authenticate(raw_key=raw_key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        return TokenUser(token), token
+
+    def authenticate_header(self, request):
+        # Present so DRF answers 401 (with WWW-Authenticate), not 403, when unauthenticated.
+        return self.keyword

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+
+
+class Scope(models.TextChoices):
+    INGEST = "ingest", "ingest (POST events)"
+    READ = "read", "read (metrics, lists)"
+    WRITE = "write", "write (create, change, act)"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the bot, Prometheus or a script. Only a hash of the key is kept."""
+
+    name = models.CharField(max_length=100)
+    # The first characters of the key, kept in clear so a token can be told
+    # apart in admin and looked up by index without scanning every hash.
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list, help_text="Any of: ingest, read, write")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -1,0 +1,43 @@
+"""The role matrix: which model permissions each staff role holds.
+
+Keys are "app_label" (every model of the app) or "app_label.model"; values are
+the actions (view, add, change, delete). The most specific entry wins.
+"""
+
+PORTAL_APPS = ("accounts", "monitoring", "backups", "checklist", "django_celery_beat")
+
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Viewer": {app: ("view",) for app in PORTAL_APPS},
+    "Operator": {
+        "accounts": ("view",),
+        "monitoring": ("view", "add", "change"),
+        "backups": ("view", "add", "change"),
+        "checklist": ("view", "add", "change"),
+        "django_celery_beat": ("view", "change"),
+    },
+    "Incident Commander": {
+        **{app: ("view",) for app in PORTAL_APPS},
+        "monitoring.incident": ("view", "add", "change"),
+        "monitoring.incidenttimelineentry": ("view", "add", "change"),
+        "monitoring.postmortem": ("view", "add", "change"),
+        "monitoring.actionitem": ("view", "add", "change", "delete"),
+        "monitoring.alert": ("view", "change"),
+    },
+    "Admin": {app: ("view", "add", "change", "delete") for app in (*PORTAL_APPS, "auth")},
+}
+
+# Roles whose members may use the API's write scope through a staff session.
+WRITE_ROLES = ("Operator", "Incident Commander", "Admin")
+
+
+def role_permission_codenames(role: str, all_perms) -> list[str]:
+    """Every "app_label.codename" the role holds, given the installed permissions."""
+    matrix = ROLE_PERMISSIONS[role]
+    result = []
+    for key in all_perms:
+        app_label, codename = key.split(".", 1)
+        action, _, model = codename.partition("_")
+        actions = matrix.get(f"{app_label}.{model}", matrix.get(app_label, ()))
+        if action in actions:
+            result.append(key)
+    return result

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+handler404 = "opsportal.errors.handler404"
+handler500 = "opsportal.errors.handler500"
+
+urlpatterns = [
+    path("", include("monitoring.urls")),
+    path("", include("backups.urls")),
+    path("", include("checklist.urls")),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

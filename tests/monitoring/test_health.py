@@ -1,0 +1,71 @@
+import os
+import time
+
+import pytest
+from django.utils import timezone
+from health_check.checks import Cache
+
+from monitoring.health import Component, components
+from monitoring.models import SchedulerHeartbeat
+from monitoring.services import health_evaluate
+from tests.servers import hanging_tcp_server
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_health_has_the_contract_shape_and_is_degraded_before_the_scheduler_runs(client):
+    response = client.get("/health")
+    body = response.json()
+    assert response.status_code == 200
+    assert set(body) == {"status", "timestamp", "version", "checks"}
+    assert body["status"] == "degraded"
+    for name in ("database", "cache", "storage"):
+        assert body["checks"][name]["ok"] is True
+        assert body["checks"][name]["critical"] is True
+    scheduler = body["checks"]["scheduler"]
+    assert scheduler == {**scheduler, "ok": False, "critical": False,
+                         "detail": "the scheduler has not run yet"}
+    assert isinstance(scheduler["duration_ms"], float)
+
+
+def test_health_is_healthy_once_the_scheduler_heartbeat_is_fresh(client):
+    SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
+    body = client.get("/health").json()
+    assert body["status"] == "healthy", body
+
+
+def test_an_unwritable_backup_dir_makes_the_portal_unhealthy(client, settings, tmp_path):
+    target = tmp_path / "ro"
+    target.mkdir()
+    os.chmod(target, 0o500)
+    settings.BACKUP_DIR = str(target / "backups")
+    try:
+        if os.access(target, os.W_OK):  # root ignores permissions: use a file as parent
+            settings.BACKUP_DIR = str(tmp_path / "file-not-dir" / "backups")
+            (tmp_path / "file-not-dir").write_text("x")
+        response = client.get("/health")
+    finally:
+        os.chmod(target, 0o700)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unhealthy"
+    assert body["checks"]["storage"]["ok"] is False
+    assert "not writable" in body["checks"]["storage"]["detail"]
+
+
+def test_health_answers_within_a_second_when_a_dependency_hangs(settings):
+    with hanging_tcp_server() as port:
+        settings.CACHES = {**settings.CACHES, "hung": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_timeout": 30, "socket_connect_timeout": 30},
+        }}
+        checks = [*components(), Component("hung-cache", Cache(alias="hung"), critical=True)]
+        started = time.monotonic()
+        code, body = health_evaluate(checks=checks)
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.0
+    assert code == 503
+    assert body["checks"]["hung-cache"]["ok"] is False
+    assert "timed out" in body["checks"]["hung-cache"]["detail"]
+    assert body["checks"]["database"]["ok"] is True
