@@ -6,6 +6,7 @@ BIN    := $(VENV)/bin
 ADMIN_USERNAME ?= admin
 PORT   ?= 8000
 export OPSPORTAL_PORT := $(PORT)
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install run test lint docs bench clean
 
