@@ -1,9 +1,9 @@
 from celery import shared_task
 
-from . import services
+from .services import health
 
 
 @shared_task
 def scheduler_heartbeat() -> str:
-    beat = services.scheduler_heartbeat_record()
+    beat = health.scheduler_heartbeat_record()
     return f"scheduler heartbeat at {beat.last_seen_at.isoformat()}"

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import api
+from .api import health
 
 urlpatterns = [
-    path("health", api.health_view, name="health"),
-    path("metrics", api.MetricsView.as_view(), name="metrics"),
+    path("health", health.health_view, name="health"),
+    path("metrics", health.MetricsView.as_view(), name="metrics"),
 ]

@@ -7,7 +7,7 @@ from health_check.checks import Cache
 
 from monitoring.health import Component, components
 from monitoring.models import SchedulerHeartbeat
-from monitoring.services import health_evaluate
+from monitoring.services.health import health_evaluate
 from tests.servers import hanging_tcp_server
 
 pytestmark = pytest.mark.django_db(transaction=True)

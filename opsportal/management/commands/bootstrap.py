@@ -8,7 +8,7 @@ from django.db import transaction
 from accounts.services import roles_bootstrap
 from backups.services import backups_bootstrap
 from checklist.services import checklist_bootstrap
-from monitoring.services import monitoring_bootstrap
+from monitoring.services.bootstrap import monitoring_bootstrap
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Writes and workflows for monitoring."""
+"""Component health (/health) and the scheduler heartbeat."""
 
 import asyncio
 import inspect
@@ -12,10 +12,10 @@ from django.db import connections
 from django.utils import timezone
 from health_check.exceptions import HealthCheckException
 
-from opsportal.scheduling import Schedule, periodic_task_upsert
+from opsportal.scheduling import Schedule
 
-from .health import Component, components
-from .models import SchedulerHeartbeat
+from ..health import Component, components
+from ..models import SchedulerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +97,3 @@ def health_evaluate(*, checks: list[Component] | None = None,
         "checks": body_checks,
     }
 
-
-def monitoring_bootstrap() -> list[str]:
-    """Idempotent: the monitoring schedules."""
-    created = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
-    return [f"monitoring schedules: {len(SCHEDULES)} ({len(created)} new)"]

@@ -1,0 +1,1 @@
+"""HTTP views, one module per aggregate; monitoring/urls.py wires them."""

@@ -1,0 +1,13 @@
+"""`bootstrap`'s monitoring part: schedules (and, as they come, rules and channels)."""
+
+from opsportal.scheduling import periodic_task_upsert
+
+from . import health
+
+SCHEDULES = [*health.SCHEDULES]
+
+
+def monitoring_bootstrap() -> list[str]:
+    """Idempotent: every monitoring schedule, upserted by name."""
+    created = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
+    return [f"monitoring schedules: {len(SCHEDULES)} ({len(created)} new)"]
