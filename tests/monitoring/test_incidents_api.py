@@ -221,3 +221,10 @@ def test_the_schema_documents_the_incident_endpoints(api):
         assert path in paths, sorted(paths)
     assert {"get", "post"} <= set(paths["/api/v1/incidents"])
     assert "patch" in paths["/api/v1/incidents/{id}"]
+
+
+def test_the_markdown_export_is_also_reachable_with_format_md(read_client, alice):
+    incident = resolved_with_postmortem(alice)
+    response = read_client.get(f"{URL}/{incident.pk}/postmortem", {"format": "md"})
+    assert response.status_code == 200
+    assert response.content.decode().startswith("# Postmortem: Trades failing")
