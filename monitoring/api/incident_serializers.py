@@ -1,6 +1,9 @@
 """Serializers for the incident API: validation of input, shape of output."""
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -117,6 +120,14 @@ class IncidentCreateSerializer(serializers.Serializer):
     detected_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Default: now",
     )
+
+    def validate(self, attrs):
+        # A clock a few minutes fast is tolerated; an incident dated tomorrow is a typo.
+        latest = timezone.now() + timedelta(minutes=5)
+        for name in ("started_at", "detected_at"):
+            if attrs.get(name) and attrs[name] > latest:
+                raise serializers.ValidationError({name: "Cannot be in the future."})
+        return attrs
 
 
 class IncidentUpdateSerializer(serializers.Serializer):

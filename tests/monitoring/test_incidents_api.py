@@ -228,3 +228,18 @@ def test_the_markdown_export_is_also_reachable_with_format_md(read_client, alice
     response = read_client.get(f"{URL}/{incident.pk}/postmortem", {"format": "md"})
     assert response.status_code == 200
     assert response.content.decode().startswith("# Postmortem: Trades failing")
+
+
+def test_it_rejects_an_incident_dated_in_the_future(write_client):
+    response = write_client.post(URL, {"title": "x", "severity": "sev3",
+                                       "started_at": "2999-01-01T00:00:00Z"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["started_at"] == ["Cannot be in the future."]
+
+
+def test_patching_the_current_status_again_changes_nothing(write_client):
+    incident = make()
+    response = write_client.patch(f"{URL}/{incident.pk}", {"status": "investigating"},
+                                  format="json")
+    assert response.status_code == 200
+    assert len(response.json()["timeline"]) == 1
