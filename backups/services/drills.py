@@ -8,10 +8,12 @@ import time
 import uuid
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import connections
-from django.db.migrations.recorder import MigrationRecorder
+from django.db.migrations.loader import MigrationLoader
+from django.db.utils import load_backend
 from django.utils import timezone
 
 from ..models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
@@ -63,23 +65,40 @@ def _compare_counts(expected: dict[str, int], got: dict[str, int]) -> dict:
 
 
 def _django_check(target: database.DbTarget) -> dict:
-    """Django's system checks and its migration table, against the restored database."""
-    alias = f"drill_{uuid.uuid4().hex[:8]}"
+    """Django's system checks, its backend checks and its migration state on the restore.
+
+    The connection is built here, not registered in settings.DATABASES: it lives
+    only for this check.
+    """
+    problems = [m for m in checks.run_checks() if m.is_serious()]
     config = dict(connections["default"].settings_dict)
     config["NAME"] = target.name
-    connections.settings[alias] = config
+    conn = load_backend(config["ENGINE"]).DatabaseWrapper(config, f"drill_{uuid.uuid4().hex[:8]}")
     try:
-        problems = [m for m in checks.run_checks(databases=[alias]) if m.is_serious()]
+        conn.ensure_connection()
+        problems += [m for m in conn.validation.check() if m.is_serious()]
         if problems:
             raise BackupError(f"Django system check failed on the restore: {problems[0]}")
-        applied = MigrationRecorder(connections[alias]).applied_migrations()
-        if not applied:
-            raise BackupError("the restore has no Django migration records")
-        return {"checks": "passed", "migrations": len(applied)}
+        # Raw SQL: the ORM (and MigrationRecorder) only reach registered aliases.
+        with conn.cursor() as cursor:
+            if "django_migrations" not in conn.introspection.table_names(cursor):
+                raise BackupError("the restore has no Django migration records")
+            cursor.execute("SELECT app, name FROM django_migrations")
+            applied = set(cursor.fetchall())
+        unapplied = [n for n in MigrationLoader(None, ignore_no_migrations=True).graph.nodes
+                     if n not in applied]
+        if not unapplied:
+            # Same code version as the backup: every installed model's table must be there.
+            existing = set(conn.introspection.table_names())
+            missing = sorted({m._meta.db_table for m in apps.get_models(include_auto_created=True)
+                              if m._meta.managed and not m._meta.proxy} - existing)
+            if missing:
+                raise BackupError(f"the restore lacks {len(missing)} model table(s), "
+                                  f"e.g. {missing[0]}")
+        return {"checks": "passed", "migrations_applied": len(applied),
+                "migrations_unapplied": len(unapplied)}
     finally:
-        connections[alias].close()
-        del connections[alias]
-        del connections.settings[alias]
+        conn.close()
 
 
 def _drill_database(*, run: BackupRun, drill: RestoreDrill, progress: Progress) -> dict:
