@@ -5,8 +5,12 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
-from backups.services.database import DbTarget, pg_database_create, pg_database_drop, \
-    pg_scratch_name
+from backups.services.database import (
+    DbTarget,
+    pg_database_create,
+    pg_database_drop,
+    pg_scratch_name,
+)
 
 
 @pytest.fixture
