@@ -4,6 +4,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,3 +150,20 @@ def storage_delete(name: str) -> None:
     storage = backup_storage()
     if name and storage.exists(name):
         storage.delete(name)
+
+
+def staging_leftovers_remove(*, older_than_seconds: int) -> int:
+    """Remove `.tmp-*` files a killed run left in a local backup directory."""
+    root = _local_path(backup_storage(), "")
+    if root is None or not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for path in root.rglob(".tmp-*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed

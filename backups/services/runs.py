@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from ..models import BackupKind, BackupRun, BackupRunEvent, BackupStatus, DrillVerdict, RestoreDrill
 from . import archives, database
-from .common import BackupError, Progress, fsync_file, publish, sha256_file, staging_path
+from .common import (
+    BackupError,
+    Progress,
+    fsync_file,
+    publish,
+    sha256_file,
+    staging_leftovers_remove,
+    staging_path,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +98,24 @@ def backup_runs_reap_stale(*, now: datetime.datetime | None = None) -> int:
             reaped += 1
     for drill in RestoreDrill.objects.filter(verdict=DrillVerdict.RUNNING):
         reason = _stale_reason(drill, status="running", started=drill.started_at, now=now)
-        if reason:
-            reaped += RestoreDrill.objects.filter(pk=drill.pk, verdict=DrillVerdict.RUNNING) \
-                .update(verdict=DrillVerdict.FAILED, reason=reason, finished_at=now)
+        if reason and RestoreDrill.objects.filter(pk=drill.pk, verdict=DrillVerdict.RUNNING) \
+                .update(verdict=DrillVerdict.FAILED, reason=reason, finished_at=now):
+            reaped += 1
+            _drop_orphan_scratch(drill.scratch)
+    # A staged file untouched for the whole timeout belongs to no live run (a live
+    # one is being written to); younger ones may be another process's work.
+    staging_leftovers_remove(older_than_seconds=settings.BACKUP_RUN_TIMEOUT_SECONDS)
     return reaped
+
+
+def _drop_orphan_scratch(name: str) -> None:
+    """A killed drill never dropped its scratch database; do it for it."""
+    live = _live_db()
+    if live.vendor == database.POSTGRES and "_drill_" in name:
+        try:
+            database.pg_database_drop(server=live, name=name)
+        except Exception:  # best effort: the drill is recorded failed either way
+            logger.warning("could not drop the orphan scratch database %s", name)
 
 
 def _live_db() -> database.DbTarget:
@@ -150,10 +172,13 @@ def backup_run_execute(*, run: BackupRun, progress: Progress | None = None) -> B
     """
     progress = progress or Progress()
     backup_runs_reap_stale()
+    run.refresh_from_db()
+    if run.status != BackupStatus.QUEUED:
+        return run  # already claimed, done or reaped: a duplicate delivery does no harm
     now = timezone.now()
     if not backup_run_transition(run=run, to=BackupStatus.RUNNING, note="started",
                                  started_at=now, host=socket.gethostname(), pid=os.getpid()):
-        return run  # another worker claimed it: a duplicate delivery does no harm
+        return run  # another worker claimed it between our read and our update
     name = f"{run.kind}/{run.kind}-{now:%Y%m%dT%H%M%SZ}-{run.pk}{_extension(run.kind)}"
     rotate = None
     try:

@@ -110,3 +110,31 @@ def test_the_scheduled_task_backs_up_then_applies_retention(backup_env):
     backups_bootstrap()
     assert backup_scheduled(kind="config").startswith("backup config #")
     assert "succeeded; pruned 0" in backup_scheduled(kind="config")
+
+
+def test_a_task_delivered_twice_runs_the_backup_once(backup_env):
+    from backups.services import backup_run_create, backup_run_execute
+
+    run = backup_run_create(kind="config", trigger="api")
+    backup_run_execute(run=run)
+    again = backup_run_execute(run=BackupRun.objects.get(pk=run.pk))
+    assert again.status == BackupStatus.SUCCEEDED
+    assert list(run.events.values_list("to_status", flat=True)) == [
+        "queued", "running", "succeeded"]
+
+
+def test_staged_files_left_by_a_dead_run_are_removed_once_past_the_timeout(backup_env,
+                                                                           settings):
+    import os
+    import time
+
+    settings.BACKUP_RUN_TIMEOUT_SECONDS = 600
+    folder = backup_env / "backups" / "database"
+    folder.mkdir(parents=True)
+    dead, live = folder / ".tmp-database-old.dump", folder / ".tmp-database-new.dump"
+    dead.write_bytes(b"partial")
+    live.write_bytes(b"being written")
+    old = time.time() - 3600
+    os.utime(dead, (old, old))
+    backup_runs_reap_stale()
+    assert not dead.exists() and live.exists()
