@@ -117,7 +117,10 @@ def _secret_values() -> list[str]:
         match = re.search(r"://[^:/@]*:([^@/]+)@", str(getattr(settings, setting, "")))
         if match:
             values.append(match.group(1))
-    return [v for v in values if v and len(v) >= 4]
+    # A password equal to a user, database or host name would match harmless text.
+    benign = {str(db.get(k) or "") for db in settings.DATABASES.values()
+              for k in ("USER", "NAME", "HOST")}
+    return [v for v in values if v and len(v) >= 6 and v not in benign]
 
 
 def config_redacted() -> str:

@@ -20,7 +20,7 @@ from ..models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreD
 from ..selectors import backup_last_success
 from . import archives, database
 from .common import BackupError, Progress, archive_local, sha256_file
-from .runs import _live_db, backup_runs_reap_stale
+from .runs import backup_runs_reap_stale, live_database
 
 
 def _verify_checksum(path: Path, run: BackupRun) -> None:
@@ -102,7 +102,7 @@ def _django_check(target: database.DbTarget) -> dict:
 
 
 def _drill_database(*, run: BackupRun, drill: RestoreDrill, progress: Progress) -> dict:
-    live = _live_db()
+    live = live_database()
     with archive_local(run.storage_name) as archive:
         _verify_checksum(archive, run)
         progress.line("checksum verified")
@@ -182,7 +182,7 @@ def backup_restore(*, run: BackupRun, into: str, force: bool = False,
     _restorable(run)
     if run.kind == BackupKind.DATABASE:
         target = database.DbTarget.from_url(into)
-        if target.is_same_database(_live_db()) and not force:
+        if target.is_same_database(live_database()) and not force:
             raise BackupError(f"{target.display()} is the live database: refusing to "
                               "overwrite it without --force")
         with archive_local(run.storage_name) as archive:

@@ -110,7 +110,7 @@ def backup_runs_reap_stale(*, now: datetime.datetime | None = None) -> int:
 
 def _drop_orphan_scratch(name: str) -> None:
     """A killed drill never dropped its scratch database; do it for it."""
-    live = _live_db()
+    live = live_database()
     if live.vendor == database.POSTGRES and "_drill_" in name:
         try:
             database.pg_database_drop(server=live, name=name)
@@ -118,14 +118,14 @@ def _drop_orphan_scratch(name: str) -> None:
             logger.warning("could not drop the orphan scratch database %s", name)
 
 
-def _live_db() -> database.DbTarget:
+def live_database() -> database.DbTarget:
     return database.DbTarget.from_settings(connections["default"].settings_dict)
 
 
 def _produce(*, kind: str, dest: Path, progress: Progress):
     """Write the archive to dest; (manifest, encrypted, after-publish hook or None)."""
     if kind == BackupKind.DATABASE:
-        db = _live_db()
+        db = live_database()
         if db.vendor == database.POSTGRES:
             return database.pg_dump(db=db, dest=dest, progress=progress), False, None
         return database.sqlite_dump(db=db, dest=dest, progress=progress), False, None
@@ -153,7 +153,7 @@ def _check(*, kind: str, path: Path, manifest: dict) -> None:
 
 def _extension(kind: str) -> str:
     if kind == BackupKind.DATABASE:
-        return ".dump" if _live_db().vendor == database.POSTGRES else ".sqlite3"
+        return ".dump" if live_database().vendor == database.POSTGRES else ".sqlite3"
     return {BackupKind.WALLET_KEYS: ".tar.fernet", BackupKind.CONFIG: ".json",
             BackupKind.LOGS: ".tar.gz"}[kind]
 

@@ -11,7 +11,7 @@ from backups.models import BackupRun, BackupStatus, DrillVerdict, RestoreDrill
 from backups.services import database
 from backups.services.common import Progress
 from backups.services.drills import _counts
-from backups.services.runs import _live_db
+from backups.services.runs import live_database
 from tests.processes import ROOT, child_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,7 +53,7 @@ def test_a_database_backup_restores_into_a_scratch_database_with_identical_row_c
     assert drill.details["tables"] == len(backup.manifest["tables"])
     assert "passed in" in out and "row counts match" in err
     if connection.vendor == "postgresql":
-        assert not database.pg_database_exists(server=_live_db(), name=drill.scratch)
+        assert not database.pg_database_exists(server=live_database(), name=drill.scratch)
 
 
 def test_restore_into_another_database_gives_identical_row_counts(backup_env,
