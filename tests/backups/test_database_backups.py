@@ -216,3 +216,14 @@ def test_a_sqlite_copy_is_consistent_and_passes_integrity_check(tmp_path):
                                     dest=tmp_path / "copy.sqlite3", progress=Progress())
     assert manifest["tables"] == {"t": 300}
     database.sqlite_check_archive(path=tmp_path / "copy.sqlite3", manifest=manifest)
+
+
+def test_the_commands_exit_non_zero_with_one_line_on_bad_input(tmp_path):
+    env = child_env(tmp_path)
+    for args, code in ((["backup", "nope"], 2), (["restore_drill", "--run", "999"], 2),
+                       (["restore", "999", "--into", "sqlite:///x.db"], 2)):
+        proc = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == code, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert proc.stderr.startswith("CommandError: ")
