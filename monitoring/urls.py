@@ -1,8 +1,9 @@
 from django.urls import path
 
-from .api import health
+from .api import events, health
 
 urlpatterns = [
     path("health", health.health_view, name="health"),
     path("metrics", health.MetricsView.as_view(), name="metrics"),
+    path("api/v1/events", events.EventIngestView.as_view(), name="events"),
 ]
