@@ -1,8 +1,5 @@
 from django.http import JsonResponse
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ..services import health as health_services
 
@@ -14,11 +11,3 @@ def health_view(request):
     response = JsonResponse(body, status=code)
     response["Cache-Control"] = "no-store"
     return response
-
-
-class MetricsView(APIView):
-    """GET /metrics (scope `read`): the launch numbers."""
-
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        return Response({"timestamp": timezone.now().isoformat()})

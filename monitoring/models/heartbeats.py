@@ -5,6 +5,12 @@ import uuid
 from django.db import models
 
 
+class PingKind(models.TextChoices):
+    SUCCESS = "success"
+    START = "start"
+    FAIL = "fail"
+
+
 class HeartbeatStatus(models.TextChoices):
     NEW = "new"
     UP = "up"
@@ -19,18 +25,14 @@ class Heartbeat(models.Model):
     grace_seconds = models.PositiveIntegerField(default=3600)
     status = models.CharField(max_length=5, choices=HeartbeatStatus.choices,
                               default=HeartbeatStatus.NEW)
+    # The last success or fail ping: the period is counted from it. /start does not reset it.
     last_ping_at = models.DateTimeField(null=True, blank=True)
+    last_ping_kind = models.CharField(max_length=7, choices=PingKind.choices, blank=True)
     last_start_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
         return self.name
-
-
-class PingKind(models.TextChoices):
-    SUCCESS = "success"
-    START = "start"
-    FAIL = "fail"
 
 
 class HeartbeatPing(models.Model):

@@ -23,3 +23,13 @@ def trade(ts=None, *, success=True, via="bags", confirmation_ms=500, **fields) -
     if success:
         base["confirmation_ms"] = confirmation_ms
     return ev("trade", ts, **(base | fields))
+
+
+def ingest(events: list[dict]) -> tuple[int, int]:
+    """Validate and store events through the service, as the API does."""
+    from monitoring.services.event_schema import batch_validate
+    from monitoring.services.events import events_ingest
+
+    parsed, errors = batch_validate({"events": events}, now=timezone.now())
+    assert not errors, errors
+    return events_ingest(events=parsed)
