@@ -5,6 +5,9 @@ import itertools
 
 from django.utils import timezone
 
+from monitoring.services.event_schema import batch_validate
+from monitoring.services.events import events_ingest
+
 _ids = itertools.count(1)
 
 
@@ -27,9 +30,8 @@ def trade(ts=None, *, success=True, via="bags", confirmation_ms=500, **fields) -
 
 def ingest(events: list[dict]) -> tuple[int, int]:
     """Validate and store events through the service, as the API does."""
-    from monitoring.services.event_schema import batch_validate
-    from monitoring.services.events import events_ingest
-
+    if not events:
+        return 0, 0
     parsed, errors = batch_validate({"events": events}, now=timezone.now())
     assert not errors, errors
     return events_ingest(events=parsed)
