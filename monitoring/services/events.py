@@ -4,8 +4,9 @@ import datetime
 import json
 from collections import defaultdict
 
+import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from opsportal.scheduling import Schedule
@@ -24,26 +25,43 @@ def _minute(ts: datetime.datetime) -> datetime.datetime:
     return ts.replace(second=0, microsecond=0)
 
 
-def _insert_new_postgresql(rows: list[tuple]) -> set[str]:
-    """COPY into a session temp table, then insert what is not stored yet.
+_COLUMNS = "(id, type, ts, payload, received_at)"
 
-    COPY is several times faster than INSERT for a 1000-event batch. ON
-    CONFLICT DO NOTHING (rather than a pre-check) keeps two concurrent
-    requests carrying the same id from both storing it or failing; RETURNING
-    tells which ids were new so only those are rolled up.
+
+def _copy_rows(cursor, table: str, rows: list[tuple]) -> None:
+    with cursor.copy(f"COPY {table} {_COLUMNS} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_new_postgresql(rows: list[tuple]) -> set[str]:
+    """COPY the rows whose ids are not stored yet; -> the ids inserted.
+
+    COPY is several times faster than INSERT for a 1000-event batch. The
+    fast path pre-checks ids in one query and COPYs straight into the table.
+    If a concurrent request stored one of the same ids in between, the COPY
+    hits the unique index; then (inside a savepoint) the batch goes through a
+    session temp table and INSERT ... ON CONFLICT DO NOTHING RETURNING id,
+    which is race-free but writes every row twice.
     """
     with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM monitoring_event WHERE id = ANY(%s)", [[r[0] for r in rows]])
+        existing = {r[0] for r in cursor.fetchall()}
+        new = [r for r in rows if r[0] not in existing]
+        try:
+            with transaction.atomic():
+                _copy_rows(cursor, "monitoring_event", new)
+            return {r[0] for r in new}
+        except (IntegrityError, psycopg.errors.UniqueViolation):
+            pass  # COPY bypasses Django's error translation: psycopg's own class arrives
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS mon_event_incoming "
             "(LIKE monitoring_event) ON COMMIT DELETE ROWS")
         # Also emptied explicitly: inside an outer transaction (tests) no commit clears it.
         cursor.execute("TRUNCATE mon_event_incoming")
-        with cursor.copy("COPY mon_event_incoming (id, type, ts, payload, received_at) "
-                         "FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy_rows(cursor, "mon_event_incoming", new)
         cursor.execute(
-            "INSERT INTO monitoring_event (id, type, ts, payload, received_at) "
+            f"INSERT INTO monitoring_event {_COLUMNS} "
             "SELECT id, type, ts, payload, received_at FROM mon_event_incoming "
             "ON CONFLICT (id) DO NOTHING RETURNING id")
         return {r[0] for r in cursor.fetchall()}
