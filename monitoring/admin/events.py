@@ -26,11 +26,11 @@ class EventAdmin(_ReadOnly):
 
 @admin.register(EventRollup)
 class EventRollupAdmin(_ReadOnly):
-    list_display = ["minute", "events", "trades", "updated_at"]
-    list_filter = [("minute", admin.DateFieldListFilter)]
-    ordering = ["-minute"]
+    list_display = ["start", "seconds", "events", "trades", "updated_at"]
+    list_filter = ["seconds", ("start", admin.DateFieldListFilter)]
+    ordering = ["-start", "-seconds"]
     show_full_result_count = False
-    readonly_fields = ["minute", "events", "data", "updated_at"]
+    readonly_fields = ["start", "seconds", "events", "data", "updated_at"]
 
     @admin.display(description="trades")
     def trades(self, obj):

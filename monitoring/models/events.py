@@ -30,17 +30,24 @@ class Event(models.Model):
 
 
 class EventRollup(models.Model):
-    """Everything /metrics needs from one minute of events, by event `ts`.
+    """Everything /metrics needs from one bucket of events (by event `ts`).
 
-    `data` is a serialised `monitoring.tally.Tally` (counts, the fee sum,
-    mergeable latency histograms and the latest gauges of the minute), so a
-    24 h window is at most 1440 rows however many events arrived.
+    Four resolutions (10 s, 1 min, 10 min, 1 h): a 24 h window is covered by
+    at most 23 hours and about 40 smaller buckets at its edges, plus under
+    30 s of raw events, however many events arrived. `data` is a serialised
+    `monitoring.tally.Tally` (counts, the fee sum, mergeable latency
+    histograms and the latest gauges of the bucket).
     """
 
-    minute = models.DateTimeField(unique=True)
+    start = models.DateTimeField()
+    seconds = models.PositiveIntegerField(help_text="Bucket length: 10, 60, 600 or 3600.")
     events = models.PositiveIntegerField(default=0)
     data = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["seconds", "start"],
+                                               name="mon_rollup_seconds_start")]
+
     def __str__(self):
-        return f"{self.minute:%Y-%m-%d %H:%M} ({self.events} events)"
+        return f"{self.start:%Y-%m-%d %H:%M:%S} +{self.seconds}s ({self.events} events)"

@@ -1,54 +1,102 @@
-"""The launch numbers of GET /metrics, from per-minute rollups.
+"""The launch numbers of GET /metrics, from rollups.
 
-A window is (now - length, now] by event `ts`. Its whole minutes come from
-`EventRollup` (at most 1440 rows for 24 h); the events of its two partial
-minutes (the first, cut by the window start, and the current one) come from
+A window is (now - length, now] by event `ts`. Its whole buckets come from
+`EventRollup` (hours, then 10-minute, minute and 10 s buckets towards the
+edges: under 100 rows for both windows); the events of its two cut 10 s
+buckets (the first, cut by the window start, and the current one) come from
 raw events through the `ts` index. So the numbers are exact at any second
 while the rows read stay bounded however many events are stored.
 """
 
 import datetime
+import threading
+from collections import OrderedDict
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from ..models import Event, EventRollup, UptimeSample
+from ..rollups import window_plan
 from ..tally import Tally
 from .heartbeats import heartbeats_overdue
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
-MINUTE = datetime.timedelta(minutes=1)
-
-
-def _floor(ts: datetime.datetime) -> datetime.datetime:
-    return ts.replace(second=0, microsecond=0)
 
 
 def _ratio(num, den):
     return None if not den else round(num / den, 6)
 
 
+def _raw_q(low, low_inclusive, high, high_inclusive) -> Q:
+    return Q(**{"ts__gte" if low_inclusive else "ts__gt": low,
+                "ts__lte" if high_inclusive else "ts__lt": high})
+
+
+def _in_raw(ts, low, low_inclusive, high, high_inclusive) -> bool:
+    return (ts >= low if low_inclusive else ts > low) and (ts <= high if high_inclusive
+                                                          else ts < high)
+
+
+class _RollupCache:
+    """Decoded rollups of this process, keyed by bucket and valid while `updated_at` matches.
+
+    Decoding the JSON of ~60 rollups is most of a /metrics request's cost at
+    high volume, yet between two scrapes only the few newest buckets change.
+    A row updated since (a late event) has a new `updated_at` and is fetched
+    again, so a cached tally is never stale.
+    """
+
+    def __init__(self, size: int = 4096):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def tallies(self, match: Q) -> list[tuple[int, datetime.datetime, Tally]]:
+        rows = list(EventRollup.objects.filter(match)
+                    .values_list("pk", "seconds", "start", "updated_at"))
+        with self.lock:
+            missing = [pk for pk, sec, start, updated in rows
+                       if self.items.get((sec, start), (None,))[0] != updated]
+        fetched = {}
+        if missing:
+            for sec, start, updated, data in EventRollup.objects.filter(pk__in=missing) \
+                    .values_list("seconds", "start", "updated_at", "data"):
+                fetched[(sec, start)] = (updated, Tally.from_json(data))
+        out = []
+        with self.lock:
+            self.items.update(fetched)
+            for _, sec, start, _ in rows:
+                entry = fetched.get((sec, start)) or self.items[(sec, start)]
+                self.items.move_to_end((sec, start))
+                out.append((sec, start, entry[1]))
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return out
+
+
+_rollup_cache = _RollupCache()
+
+
 def _tallies(now: datetime.datetime) -> tuple[Tally, Tally]:
-    """-> (last hour, last 24 h)."""
-    hour, day = Tally(), Tally()
-    start_day, start_hour, current = now - DAY, now - HOUR, _floor(now)
-    rollups = EventRollup.objects.filter(minute__gt=_floor(start_day), minute__lt=current)
-    for minute, data in rollups.values_list("minute", "data").iterator(chunk_size=500):
-        tally = Tally.from_json(data)
-        day.merge(tally)
-        if minute > _floor(start_hour):
-            hour.merge(tally)
-    edges = (Q(ts__gt=start_day, ts__lt=_floor(start_day) + MINUTE)
-             | Q(ts__gt=start_hour, ts__lt=_floor(start_hour) + MINUTE)
-             | Q(ts__gte=current, ts__lte=now))
-    for ts, payload in Event.objects.filter(edges).values_list("ts", "payload"):
-        epoch = ts.timestamp()
-        if ts < _floor(start_day) + MINUTE or ts >= current:
-            day.add(payload, epoch)
-        if ts > start_hour:
-            hour.add(payload, epoch)
-    return hour, day
+    """-> (last hour, last 24 h), from rollups (cached per process) and raw edge events."""
+    plans = [window_plan(start=now - HOUR, now=now), window_plan(start=now - DAY, now=now)]
+    tallies = (Tally(), Tally())
+    bucket_q, raw_q = Q(), Q()
+    raw_ranges = {raw for _, raws in plans for raw in raws}  # the current bucket is shared
+    for buckets, _ in plans:
+        for seconds, low, high in buckets:
+            bucket_q |= Q(seconds=seconds, start__gte=low, start__lt=high)
+    for raw in raw_ranges:
+        raw_q |= _raw_q(*raw)
+    if bucket_q:
+        for seconds, start, tally in _rollup_cache.tallies(bucket_q):
+            for (buckets, _), target in zip(plans, tallies, strict=True):
+                if any(s == seconds and low <= start < high for s, low, high in buckets):
+                    target.merge(tally)  # merge reads `tally`, never changes it
+    for ts, payload in Event.objects.filter(raw_q).values_list("ts", "payload"):
+        for (_, raws), target in zip(plans, tallies, strict=True):
+            if any(_in_raw(ts, *raw) for raw in raws):
+                target.add(payload, ts.timestamp())
+    return tallies
 
 
 def _active_rpc_name(*, now: datetime.datetime) -> str | None:

@@ -2,16 +2,17 @@
 
 import datetime
 import json
-from collections import defaultdict
 
 import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from opsportal.scheduling import Schedule
 
 from ..models import Event, EventRollup, HeartbeatPing, MetricSnapshot, UptimeSample
+from ..rollups import FINEST, RESOLUTIONS, bucket_start
 from ..tally import Tally
 
 SCHEDULES = [
@@ -19,10 +20,6 @@ SCHEDULES = [
              crontab={"minute": "17", "hour": "3"}),
 ]
 UPTIME_KEEP_DAYS = 31  # uptime_30d needs 30 days of samples whatever the event retention
-
-
-def _minute(ts: datetime.datetime) -> datetime.datetime:
-    return ts.replace(second=0, microsecond=0)
 
 
 _COLUMNS = "(id, type, ts, payload, received_at)"
@@ -79,24 +76,50 @@ def _insert_new_other(rows: list[tuple]) -> set[str]:
     return {r[0] for r in new}
 
 
-def _rollups_merge(tallies: dict[datetime.datetime, tuple[int, Tally]]) -> None:
-    """Add each minute's tally to its stored rollup, under a row lock.
+def _rollups_merge(tallies: dict[tuple[int, datetime.datetime], tuple[int, Tally]]) -> None:
+    """Add each bucket's tally to its stored rollup, under a row lock.
 
-    Rows are created first (ignoring conflicts) and locked in minute order, so
-    concurrent batches touching the same minutes serialise without deadlock.
+    Rows are created first (ignoring conflicts) and locked in a fixed order,
+    so concurrent batches touching the same buckets serialise without deadlock.
     """
-    minutes = sorted(tallies)
-    EventRollup.objects.bulk_create([EventRollup(minute=m, data={}) for m in minutes],
-                                    ignore_conflicts=True)
-    rows = list(EventRollup.objects.select_for_update().filter(minute__in=minutes)
-                .order_by("minute"))
+    keys = sorted(tallies)
+    EventRollup.objects.bulk_create(
+        [EventRollup(seconds=sec, start=start, data={}) for sec, start in keys],
+        ignore_conflicts=True)
+    match = Q()
+    for seconds in {sec for sec, _ in keys}:
+        match |= Q(seconds=seconds, start__in=[start for sec, start in keys if sec == seconds])
+    rows = list(EventRollup.objects.select_for_update().filter(match).order_by("seconds", "start"))
     now = timezone.now()
     for row in rows:
-        count, tally = tallies[row.minute]
+        count, tally = tallies[(row.seconds, row.start)]
         merged = Tally.from_json(row.data)
         merged.merge(tally)
         row.data, row.events, row.updated_at = merged.to_json(), row.events + count, now
     EventRollup.objects.bulk_update(rows, ["data", "events", "updated_at"])
+
+
+def _tally_buckets(events) -> dict[tuple[int, datetime.datetime], tuple[int, Tally]]:
+    """Events into finest buckets (one `add` each), then merged up into the larger ones."""
+    finest: dict[datetime.datetime, list] = {}
+    for event, ts in events:
+        start = bucket_start(ts, FINEST)
+        entry = finest.get(start)
+        if entry is None:
+            entry = finest[start] = [0, Tally()]
+        entry[0] += 1
+        entry[1].add(event, ts.timestamp())
+    out: dict[tuple[int, datetime.datetime], tuple[int, Tally]] = {}
+    for start, (count, tally) in finest.items():
+        out[(FINEST, start)] = (count, tally)
+        for seconds in RESOLUTIONS[:-1]:
+            key = (seconds, bucket_start(start, seconds))
+            if key not in out:
+                out[key] = (0, Tally())
+            n, bigger = out[key]
+            bigger.merge(tally)
+            out[key] = (n + count, bigger)
+    return out
 
 
 def events_ingest(*, events: list[tuple[dict, datetime.datetime]]) -> tuple[int, int]:
@@ -113,14 +136,8 @@ def events_ingest(*, events: list[tuple[dict, datetime.datetime]]) -> tuple[int,
             new_ids = _insert_new_postgresql(rows)
         else:
             new_ids = _insert_new_other(rows)
-        tallies: dict[datetime.datetime, tuple[int, Tally]] = defaultdict(lambda: (0, Tally()))
-        for ident in new_ids:
-            event, ts = by_id[ident]
-            count, tally = tallies[_minute(ts)]
-            tally.add(event, ts.timestamp())
-            tallies[_minute(ts)] = (count + 1, tally)
-        if tallies:
-            _rollups_merge(tallies)
+        if new_ids:
+            _rollups_merge(_tally_buckets(by_id[ident] for ident in new_ids))
     return len(new_ids), len(events) - len(new_ids)
 
 
@@ -128,11 +145,14 @@ def events_prune(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Delete raw events, rollups and snapshots past EVENT_RETENTION_DAYS; uptime past 31 d."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.EVENT_RETENTION_DAYS)
-    # Rollups back the 24 h windows only; never prune them inside that.
+    # Rollups back the 24 h windows only; never prune them inside that. The 10 s
+    # ones are only needed at a window's edges: two days of them are plenty.
     rollup_cutoff = min(cutoff, now - datetime.timedelta(days=2))
+    fine_cutoff = now - datetime.timedelta(days=2)
     return {
         "events": Event.objects.filter(ts__lt=cutoff).delete()[0],
-        "rollups": EventRollup.objects.filter(minute__lt=rollup_cutoff).delete()[0],
+        "rollups": EventRollup.objects.filter(
+            Q(start__lt=rollup_cutoff) | Q(seconds=FINEST, start__lt=fine_cutoff)).delete()[0],
         "snapshots": MetricSnapshot.objects.filter(taken_at__lt=cutoff).delete()[0],
         "pings": HeartbeatPing.objects.filter(at__lt=cutoff).delete()[0],
         "uptime_samples": UptimeSample.objects.filter(

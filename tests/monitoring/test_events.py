@@ -31,9 +31,13 @@ def test_it_accepts_a_batch_of_every_type_and_rolls_it_up(ingest_client):
     assert response.status_code == 202, response.content
     assert response.json() == {"accepted": 9, "duplicates": 0}
     assert Event.objects.count() == 9
-    rollup = EventRollup.objects.get()
-    assert rollup.minute == now.replace(second=0)
+    rollup = EventRollup.objects.get(seconds=60)
+    assert rollup.start == now.replace(second=0)
     assert rollup.events == 9
+    assert [(r.seconds, r.start, r.events) for r in EventRollup.objects.order_by("seconds")] == [
+        (10, now, 9), (60, now.replace(second=0), 9),
+        (600, now.replace(minute=now.minute // 10 * 10, second=0), 9),
+        (3600, now.replace(minute=0, second=0), 9)]
     tally = Tally.from_json(rollup.data)
     assert (tally.trades, tally.trades_ok, tally.bags, tally.jupiter, tally.demo) == (2, 1, 1, 1, 1)
     assert (tally.tp, tally.sl, tally.commands, tally.vibe) == (1, 1, 1, 1)
@@ -48,8 +52,9 @@ def test_it_counts_duplicates_and_does_not_store_them_again(ingest_client):
     assert response.status_code == 202
     assert response.json() == {"accepted": 1, "duplicates": 2}
     assert Event.objects.count() == 2
-    assert sum(r.events for r in EventRollup.objects.all()) == 2
-    assert sum(Tally.from_json(r.data).trades for r in EventRollup.objects.all()) == 2
+    minutes = EventRollup.objects.filter(seconds=60)
+    assert sum(r.events for r in minutes) == 2
+    assert sum(Tally.from_json(r.data).trades for r in minutes) == 2
 
 
 BAD = [
