@@ -10,6 +10,29 @@ from .selectors.metrics import metrics_current
 from .services.health import health_current
 
 
+def _pct(value) -> str:
+    return "–" if value is None else f"{value * 100:.2f} %"
+
+
+def _kpis(m: dict) -> list[tuple[str, str]]:
+    ws = {True: "connected", False: "disconnected", None: "unknown"}[m["websocket_connected"]]
+    p95 = m["confirmation_ms"]["p95"]
+    return [
+        ("Trades, 24 h", str(m["trades_24h"])),
+        ("Trades, last hour", str(m["trades_per_hour"])),
+        ("Error rate, 1 h", _pct(m["error_rate"])),
+        ("Trade success, 1 h", _pct(m["trade_success_rate"])),
+        ("p95 confirmation, 1 h", "–" if p95 is None else f"{p95:,.0f} ms"),
+        ("Partner fees 24 h", f"{m['partner_fees_sol_24h']} SOL"),
+        ("Trades without TP/SL, 24 h", str(m["trades_without_tpsl_24h"])),
+        ("Websocket", ws),
+        ("Active RPC", m["active_rpc"] or "–"),
+        ("Late heartbeats", str(m["heartbeats_late"])),
+        ("Uptime 24 h", _pct(m["uptime_24h"])),
+        ("Uptime 30 d", _pct(m["uptime_30d"])),
+    ]
+
+
 def _color(check: dict) -> str:
     if check["ok"]:
         return "green"
@@ -39,6 +62,6 @@ def dashboard(request):
                       else "amber" if ratio >= 0.99 else "red")
     return render(request, "monitoring/dashboard.html", {
         "title": "Health dashboard", "health": health, "components": components,
-        "metrics": metrics, "charts": charts, "days": days,
+        "metrics": metrics, "kpis": _kpis(metrics), "charts": charts, "days": days,
         "overall": {"healthy": "green", "degraded": "amber"}.get(health["status"], "red"),
     })
