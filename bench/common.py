@@ -29,9 +29,9 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def django_setup() -> str:
+def django_setup(url: str | None = None) -> str:
     """Point Django at the bench database (created and migrated); -> its URL."""
-    url = bench_url()
+    url = url or bench_url()
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsportal.settings")
@@ -51,10 +51,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 2):
-    """A real gunicorn on the bench database; yields its port."""
+def gunicorn(*, workers: int = 2, url: str | None = None):
+    """A real gunicorn on the bench database (or `url`); yields its port."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=bench_url(), DEBUG="0")
+    env = dict(os.environ, DATABASE_URL=url or bench_url(), DEBUG="0")
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "opsportal.wsgi", "--bind",
          f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],

@@ -47,7 +47,7 @@ class _RollupCache:
     again, so a cached tally is never stale.
     """
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 1024):  # a plan needs ~100; small keeps GC passes cheap
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
 
     def tallies(self, match: Q) -> list[tuple[int, datetime.datetime, Tally]]:
