@@ -30,13 +30,16 @@ def test_a_concurrent_insert_of_the_same_id_is_stored_and_counted_once():
 
     t = threading.Thread(target=run)
     t.start()
-    with psycopg.connect(pg_url()) as watcher:
-        wait_for(lambda: watcher.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database()").fetchone()[0], 10, what="ingest to block")
-    other.commit()
-    other.close()
-    t.join(10)
+    try:
+        # autocommit: pg_stat_activity is a snapshot per transaction.
+        with psycopg.connect(pg_url(), autocommit=True) as watcher:
+            wait_for(lambda: watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()").fetchone()[0], 10, what="ingest to block")
+    finally:
+        other.commit()  # whatever happened, release the ingest thread
+        other.close()
+        t.join(10)
     assert out["result"] == (1, 1)
     assert set(Event.objects.values_list("id", flat=True)) == {"race-1", "race-2"}
     assert EventRollup.objects.get(seconds=60).events == 1
