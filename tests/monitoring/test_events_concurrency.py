@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_a_concurrent_insert_of_the_same_id_is_stored_and_counted_once():
-    # Another session has inserted "race-1" but not committed: our pre-check cannot see it,
-    # our COPY then waits on the unique index and must fall back without losing "race-2".
+    # Another session has inserted "race-1" but not committed: our COPY waits on the unique
+    # index, fails once it commits, and must fall back without losing "race-2".
     other = psycopg.connect(pg_url())
     other.execute("INSERT INTO monitoring_event (id, type, ts, payload, received_at) "
                   "VALUES ('race-1', 'ws_status', now(), '{\"connected\": true}', now())")
