@@ -1,0 +1,116 @@
+"""Every curl example in docs/api-reference.md runs against the portal.
+
+An example is a ```bash block whose command is `curl ...`, followed by the
+response block (```json, or ```text / ```markdown for non-JSON). A line
+`# → 202` in the curl block states the status. The examples run in document order against
+one database, so an example may use what an earlier one created (ids start
+at 1). The documented response's keys (recursively) must be present in the
+real response; values may differ (timestamps, ids of a different run).
+
+Besides `$TOKEN` (a token with every scope), `$UUID` stands for the uuid of
+the first heartbeat created by an earlier example (uuids are random, so the
+page cannot spell one out). `-G` with `--data-urlencode`/`-d` sends the data
+as a query string, as curl does. The POSTed backup is published to a private
+broker folder so that no worker ever runs it.
+"""
+
+import json
+import re
+import shlex
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.services import api_token_create
+from monitoring.models import Heartbeat
+from tests.backups.test_worker import private_broker  # noqa: F401  (a fixture)
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "api-reference.md"
+BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
+
+
+def examples():
+    blocks = BLOCK.findall(DOC.read_text())
+    found = []
+    for i, (lang, body) in enumerate(blocks):
+        if lang != "bash" or not body.lstrip().startswith("curl "):
+            continue
+        response = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
+        found.append((body, response))
+    return found
+
+
+def parse_curl(body: str) -> dict:
+    status = re.search(r"#\s*→\s*(\d{3})", body)
+    command = " ".join(
+        line.rstrip("\\").strip() for line in body.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    )
+    args = shlex.split(command)[1:]
+    req = {"method": None, "headers": {}, "data": None, "url": None,
+           "status": int(status.group(1)) if status else 200}
+    query, as_query = [], "-G" in args or "--get" in args
+    it = iter(args)
+    for arg in it:
+        if arg in ("-G", "--get", "-s", "-S", "-sS", "-f", "-i"):
+            continue
+        if arg == "--data-urlencode":
+            name, _, value = next(it).partition("=")
+            query.append(urlencode({name: value}))
+        elif as_query and arg in ("-d", "--data"):
+            query.append(next(it))
+        elif arg in ("-X", "--request"):
+            req["method"] = next(it)
+        elif arg in ("-H", "--header"):
+            name, _, value = next(it).partition(":")
+            req["headers"][name.strip()] = value.strip()
+        elif arg in ("-d", "--data", "--data-raw", "--data-binary"):
+            req["data"] = next(it)
+        elif arg in ("-I", "--head"):
+            req["method"] = "HEAD"
+        elif arg.startswith("http"):
+            req["url"] = arg
+    if query:
+        req["url"] += ("&" if "?" in req["url"] else "?") + "&".join(query)
+    req["method"] = req["method"] or ("POST" if req["data"] is not None else "GET")
+    return req
+
+
+def keys_present(documented, actual, where="$"):
+    """Every key of the documented JSON exists in the actual JSON (recursively)."""
+    if isinstance(documented, dict):
+        assert isinstance(actual, dict), f"{where}: expected an object, got {actual!r}"
+        for key, value in documented.items():
+            assert key in actual, f"{where}: missing key {key!r}"
+            keys_present(value, actual[key], f"{where}.{key}")
+    elif isinstance(documented, list) and documented:
+        assert isinstance(actual, list) and actual, f"{where}: expected a non-empty list"
+        keys_present(documented[0], actual[0], f"{where}[0]")
+
+
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+def test_every_api_reference_example_answers_as_documented(portal_admin, private_broker):
+    cases = examples()
+    assert len(cases) >= 5, "the API reference lost its examples"
+    _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write"])
+    client = APIClient()
+    for body, (lang, documented) in cases:
+        if "$UUID" in body:
+            body = body.replace("$UUID", str(Heartbeat.objects.order_by("created_at")[0].uuid))
+        req = parse_curl(body.replace("$TOKEN", raw))
+        url = urlsplit(req["url"])
+        path = url.path + (f"?{url.query}" if url.query else "")
+        headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in req["headers"].items()
+                   if k.lower() != "content-type"}
+        content_type = req["headers"].get("Content-Type", "application/json")
+        response = client.generic(req["method"], path, data=req["data"] or "",
+                                  content_type=content_type, **headers)
+        label = f"{req['method']} {path}"
+        assert response.status_code == req["status"], (label, response.content[:500])
+        if lang == "json" and req["method"] != "HEAD":
+            keys_present(json.loads(documented), response.json(), label)
+        elif lang in ("text", "markdown") and documented.strip():
+            first = documented.strip().splitlines()[0]
+            assert first.split()[0] in response.content.decode(), (label, first)
