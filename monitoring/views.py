@@ -17,6 +17,7 @@ def _pct(value) -> str:
 def _kpis(m: dict) -> list[tuple[str, str]]:
     ws = {True: "connected", False: "disconnected", None: "unknown"}[m["websocket_connected"]]
     p95 = m["confirmation_ms"]["p95"]
+    vibe = m["vibe_p95_ms_24h"]
     return [
         ("Trades, 24 h", str(m["trades_24h"])),
         ("Trades, last hour", str(m["trades_per_hour"])),
@@ -25,6 +26,9 @@ def _kpis(m: dict) -> list[tuple[str, str]]:
         ("p95 confirmation, 1 h", "–" if p95 is None else f"{p95:,.0f} ms"),
         ("Partner fees 24 h", f"{m['partner_fees_sol_24h']} SOL"),
         ("Trades without TP/SL, 24 h", str(m["trades_without_tpsl_24h"])),
+        # The bot's two Telegram commands: what a new user tries first.
+        ("/demo success, 24 h", _pct(m["demo_success_rate_24h"])),
+        ("/vibe p95, 24 h", "–" if vibe is None else f"{vibe:,.0f} ms"),
         ("Websocket", ws),
         ("Active RPC", m["active_rpc"] or "–"),
         ("Late heartbeats", str(m["heartbeats_late"])),

@@ -54,3 +54,21 @@ def test_the_dashboard_renders_for_staff_and_is_linked_from_the_admin_index(clie
     page = client.get("/dashboard/").content.decode()
     assert "Health dashboard" in page and "<svg" in page and 'id="uptime-bar"' in page
     assert 'data-component="database"' in page
+
+
+
+def test_the_dashboard_shows_the_demo_success_rate_and_vibe_p95(client, viewer, ingest_client):
+    ts = (timezone.now() - H).isoformat()
+    events = [
+        {"id": "d1", "type": "trade", "ts": ts, "success": True, "via": "bags",
+         "confirmation_ms": 500, "demo": True},
+        {"id": "d2", "type": "trade", "ts": ts, "success": False, "via": "bags", "demo": True},
+        {"id": "v1", "type": "command", "ts": ts, "name": "/vibe", "ok": True,
+         "duration_ms": 1500},
+    ]
+    assert ingest_client.post("/api/v1/events", {"events": events},
+                              format="json").status_code == 202
+    client.login(username="viewer", password="pw-viewer")
+    page = client.get("/dashboard/").content.decode()
+    assert "/demo success, 24 h" in page and "50" in page
+    assert "/vibe p95, 24 h" in page and "1,5" in page
