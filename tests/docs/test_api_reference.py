@@ -91,7 +91,8 @@ def keys_present(documented, actual, where="$"):
 
 
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
-def test_every_api_reference_example_answers_as_documented(portal_admin, private_broker):
+@pytest.mark.usefixtures("private_broker")
+def test_every_api_reference_example_answers_as_documented(portal_admin):
     cases = examples()
     assert len(cases) >= 5, "the API reference lost its examples"
     _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write"])
