@@ -9,11 +9,15 @@ real response; values may differ (timestamps, ids of a different run).
 
 Besides `$TOKEN` (a token with every scope), `$UUID` stands for the uuid of
 the first heartbeat created by an earlier example (uuids are random, so the
-page cannot spell one out). `-G` with `--data-urlencode`/`-d` sends the data
+page cannot spell one out). A `bash` block holding one
+`.venv/bin/python manage.py ...` command runs that command in-process (e.g.
+`monitor_once`, so that alerts exist); the first word of its documented
+output must appear in the real output. `-G` with `--data-urlencode`/`-d` sends the data
 as a query string, as curl does. The POSTed backup is published to a private
 broker folder so that no worker ever runs it.
 """
 
+import io
 import json
 import re
 import shlex
@@ -21,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
@@ -29,13 +34,21 @@ from tests.backups.test_worker import private_broker  # noqa: F401  (a fixture)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api-reference.md"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
+MANAGE = ".venv/bin/python manage.py "
+
+
+def run_command(body: str) -> str:
+    """A `bash` block of one `manage.py` command runs in-process; its output is returned."""
+    out = io.StringIO()
+    call_command(*shlex.split(body.strip()[len(MANAGE):]), stdout=out, stderr=io.StringIO())
+    return out.getvalue()
 
 
 def examples():
     blocks = BLOCK.findall(DOC.read_text())
     found = []
     for i, (lang, body) in enumerate(blocks):
-        if lang != "bash" or not body.lstrip().startswith("curl "):
+        if lang != "bash" or not body.lstrip().startswith(("curl ", MANAGE)):
             continue
         response = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
         found.append((body, response))
@@ -98,6 +111,12 @@ def test_every_api_reference_example_answers_as_documented(portal_admin):
     _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write"])
     client = APIClient()
     for body, (lang, documented) in cases:
+        if body.lstrip().startswith(MANAGE):
+            output = run_command(body)
+            if documented.strip():
+                first = documented.strip().split()[0]
+                assert first in output, (body, output)
+            continue
         if "$UUID" in body:
             body = body.replace("$UUID", str(Heartbeat.objects.order_by("created_at")[0].uuid))
         req = parse_curl(body.replace("$TOKEN", raw))
