@@ -219,3 +219,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"health_check": {"level": "ERROR"}},
 }
+
+# --- Alerting (monitoring.services.alerts / rpc / notify) ---------------------
+# Absolute base of links in notifications (runbook sections, the alert in admin).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A recovered higher-priority RPC endpoint is switched back to only after it has
+# been healthy this long (no flapping between endpoints).
+RPC_FAILBACK_AFTER_SECONDS = env.int("RPC_FAILBACK_AFTER_SECONDS", default=300)
+# Failed probes in a row of the active endpoint before it counts as down.
+RPC_DOWN_AFTER_FAILURES = env.int("RPC_DOWN_AFTER_FAILURES", default=2)
+# An undelivered notification is retried by later evaluations up to this many times.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)

@@ -2,12 +2,14 @@
 
 from opsportal.scheduling import periodic_task_upsert
 
-from . import health
+from . import alert_rules, alerts, health, rpc
 
-SCHEDULES = [*health.SCHEDULES]
+SCHEDULES = [*health.SCHEDULES, *alerts.SCHEDULES, *rpc.SCHEDULES]
 
 
 def monitoring_bootstrap() -> list[str]:
     """Idempotent: every monitoring schedule, upserted by name."""
     created = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
-    return [f"monitoring schedules: {len(SCHEDULES)} ({len(created)} new)"]
+    lines = [f"monitoring schedules: {len(SCHEDULES)} ({len(created)} new)"]
+    lines += alert_rules.alert_rules_bootstrap()
+    return lines

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from .models import SchedulerHeartbeat
+from ..models import SchedulerHeartbeat
 
 
 def scheduler_last_seen() -> datetime | None:

@@ -1,0 +1,142 @@
+"""RPC endpoints: getHealth probes, failover to a backup and a patient failback."""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from opsportal.scheduling import Schedule
+
+from ..models import RpcEndpoint, RpcProbe, RpcSwitch
+
+SCHEDULES = [
+    Schedule(name="rpc probe", task="monitoring.tasks.rpc_probe", every_seconds=60),
+]
+GET_HEALTH = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).encode()
+
+
+def rpc_endpoint_create(*, name: str, url: str, priority: int = 0) -> RpcEndpoint:
+    """Add an endpoint; the first one added becomes active."""
+    endpoint = RpcEndpoint(name=name, url=url, priority=priority)
+    endpoint.full_clean()
+    with transaction.atomic():
+        endpoint.save()
+        if not RpcEndpoint.objects.filter(is_active=True).exists():
+            _switch(to=endpoint, at=None, reason="first endpoint")
+    return endpoint
+
+
+def _get_health(url: str) -> tuple[bool, float, str]:
+    """POST getHealth; (ok, latency ms, error). ok means a 200 answering result "ok"."""
+    request = urllib.request.Request(url, data=GET_HEALTH, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=settings.OUTBOUND_TIMEOUT_SECONDS) as r:
+            body = json.loads(r.read(65536) or b"null")
+        error = "" if isinstance(body, dict) and body.get("result") == "ok" else (
+            f"unhealthy answer: {json.dumps(body)[:200]}")
+    except urllib.error.HTTPError as exc:
+        error = f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:  # refused, timeout, DNS, bad JSON
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    return not error, round((time.perf_counter() - started) * 1000, 1), error
+
+
+def rpc_endpoint_probe(*, endpoint: RpcEndpoint, now: datetime) -> RpcProbe:
+    """Probe one endpoint and update its streaks (consecutive failures, healthy since)."""
+    ok, latency, error = _get_health(endpoint.url)
+    probe = RpcProbe.objects.create(endpoint=endpoint, at=now, ok=ok, latency_ms=latency,
+                                    error=error)
+    if ok:
+        endpoint.consecutive_failures = 0
+        endpoint.healthy_since = endpoint.healthy_since or now
+    else:
+        endpoint.consecutive_failures += 1
+        endpoint.healthy_since = None
+    endpoint.last_probe_at, endpoint.last_latency_ms = now, latency
+    endpoint.save(update_fields=["consecutive_failures", "healthy_since", "last_probe_at",
+                                 "last_latency_ms"])
+    return probe
+
+
+def rpc_endpoints_probe(*, now: datetime) -> list[RpcProbe]:
+    """Probe every enabled endpoint once, then fail back if the primary earned it."""
+    probes = [rpc_endpoint_probe(endpoint=e, now=now)
+              for e in RpcEndpoint.objects.filter(enabled=True)]
+    rpc_failback(now=now)
+    return probes
+
+
+def rpc_active() -> RpcEndpoint | None:
+    return RpcEndpoint.objects.filter(is_active=True).first()
+
+
+def rpc_active_down(endpoint: RpcEndpoint | None = None) -> bool:
+    endpoint = endpoint or rpc_active()
+    return bool(endpoint and endpoint.consecutive_failures >= settings.RPC_DOWN_AFTER_FAILURES)
+
+
+def rpc_state_values() -> dict:
+    """The RPC keys alert rules and /metrics read."""
+    endpoints = list(RpcEndpoint.objects.filter(enabled=True))
+    active = next((e for e in endpoints if e.is_active), None)
+    return {
+        "active_rpc": active.name if active else None,
+        "rpc_active_down": int(rpc_active_down(active)) if active else 0,
+        "rpc_active_consecutive_failures": active.consecutive_failures if active else 0,
+        "rpc_active_latency_ms": active.last_latency_ms if active else None,
+        "rpc_endpoints_healthy": sum(1 for e in endpoints if e.healthy),
+    }
+
+
+def _switch(*, to: RpcEndpoint, at: datetime | None, reason: str) -> RpcSwitch:
+    at = at or timezone.now()
+    current = RpcEndpoint.objects.select_for_update().filter(is_active=True).first()
+    if current:
+        RpcEndpoint.objects.filter(pk=current.pk).update(is_active=False)
+    RpcEndpoint.objects.filter(pk=to.pk).update(is_active=True, active_since=at)
+    to.is_active, to.active_since = True, at
+    return RpcSwitch.objects.create(at=at, from_endpoint=current, to_endpoint=to, reason=reason)
+
+
+def rpc_failover(*, now: datetime) -> RpcSwitch | None:
+    """Make the healthiest backup active when the active endpoint is down; None if not.
+
+    Healthiest: healthy in its last probe, then lowest priority number, then lowest
+    latency. Done under a row lock so two evaluators never switch twice.
+    """
+    with transaction.atomic():
+        active = RpcEndpoint.objects.select_for_update().filter(is_active=True).first()
+        if active is not None and not rpc_active_down(active):
+            return None
+        candidates = [e for e in RpcEndpoint.objects.filter(enabled=True).exclude(
+            pk=getattr(active, "pk", None)) if e.healthy]
+        if not candidates:
+            return None
+        best = min(candidates, key=lambda e: (
+            e.priority, e.last_latency_ms if e.last_latency_ms is not None else 1e9))
+        what = f"{active.name} down ({active.consecutive_failures} failed probes in a row)" \
+            if active else "no active endpoint"
+        return _switch(to=best, at=now, reason=f"failover: {what}")
+
+
+def rpc_failback(*, now: datetime) -> RpcSwitch | None:
+    """Return to a higher-priority endpoint once it has stayed healthy long enough."""
+    settle = timedelta(seconds=settings.RPC_FAILBACK_AFTER_SECONDS)
+    with transaction.atomic():
+        active = RpcEndpoint.objects.select_for_update().filter(is_active=True).first()
+        if active is None:
+            return None
+        better = RpcEndpoint.objects.filter(
+            enabled=True, priority__lt=active.priority, healthy_since__lte=now - settle,
+        ).order_by("priority", "last_latency_ms").first()
+        if better is None:
+            return None
+        return _switch(to=better, at=now, reason=(
+            f"failback: {better.name} healthy since {better.healthy_since:%H:%M:%S}"))
