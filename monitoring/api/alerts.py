@@ -1,5 +1,6 @@
 """Alerts, alert rules and notification channels over HTTP."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -137,8 +138,9 @@ class AlertAckView(APIView):
     @extend_schema(request=None, responses=AlertSerializer)
     def post(self, request, pk):
         alert = get_object_or_404(Alert.objects.select_related("rule"), pk=pk)
-        user = request.user if request.user.is_authenticated else None
-        label = user.get_username() if user else f"token {getattr(request.auth, 'name', '')}"
+        # A token's principal is not a Django user: record its name as the label.
+        user = request.user if isinstance(request.user, get_user_model()) else None
+        label = user.get_username() if user else str(request.user)
         try:
             alert = alerts.alert_acknowledge(alert=alert, now=timezone.now(), user=user,
                                              label=label)
