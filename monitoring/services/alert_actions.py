@@ -33,7 +33,9 @@ def bot_control_post(*, action: str) -> tuple[bool, str]:
             return True, f"bot control answered HTTP {r.status}"
     except urllib.error.HTTPError as exc:
         return False, f"bot control answered HTTP {exc.code}"
-    except OSError as exc:  # refused, timeout, DNS
+    except urllib.error.URLError as exc:  # refused, DNS
+        return False, f"bot control unreachable: {exc.reason}"[:300]
+    except OSError as exc:  # timeout
         return False, f"bot control unreachable: {exc}"[:300]
 
 

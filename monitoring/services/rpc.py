@@ -43,7 +43,9 @@ def _get_health(url: str) -> tuple[bool, float, str]:
             f"unhealthy answer: {json.dumps(body)[:200]}")
     except urllib.error.HTTPError as exc:
         error = f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:  # refused, timeout, DNS, bad JSON
+    except urllib.error.URLError as exc:  # refused, DNS
+        error = f"unreachable: {exc.reason}"[:300]
+    except (OSError, ValueError) as exc:  # timeout, bad JSON
         error = f"{type(exc).__name__}: {exc}"[:300]
     return not error, round((time.perf_counter() - started) * 1000, 1), error
 
