@@ -290,3 +290,16 @@ def test_bootstrap_creates_the_plans_rules_once_and_keeps_operator_edits(plan_ru
     assert alert_rules_bootstrap() == ["alert rules: 7 (0 new)"]
     assert AlertRule.objects.count() == 7
     assert AlertRule.objects.get(pk=e.pk).threshold == 0.1
+
+
+def test_every_plan_rule_links_to_a_section_of_the_runbook(plan_rules):
+    import re
+    from pathlib import Path
+
+    from django.utils.text import slugify
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "runbook.md").read_text()
+    anchors = {slugify(h.replace("/", "")) for h in re.findall(r"^## (.+)$", text, re.M)}
+    for rule in AlertRule.objects.all():
+        path, _, anchor = rule.runbook_url.partition("#")
+        assert path == "/docs/runbook/" and anchor in anchors, rule.name
