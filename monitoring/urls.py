@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .api import alerts, health, rpc
+from .api import alerts, health, incidents, rpc
 
 urlpatterns = [
     path("health", health.health_view, name="health"),
@@ -14,4 +14,15 @@ urlpatterns = [
          name="notification-channels"),
     path("api/v1/rpc/endpoints", rpc.RpcEndpointListView.as_view(), name="rpc-endpoints"),
     path("api/v1/rpc/active", rpc.RpcActiveView.as_view(), name="rpc-active"),
+    path("api/v1/incidents", incidents.IncidentListView.as_view(), name="incident-list"),
+    path("api/v1/incidents/<int:pk>", incidents.IncidentDetailView.as_view(),
+         name="incident-detail"),
+    path("api/v1/incidents/<int:pk>/timeline", incidents.IncidentTimelineView.as_view(),
+         name="incident-timeline"),
+    path("api/v1/incidents/<int:pk>/postmortem", incidents.PostmortemView.as_view(),
+         name="incident-postmortem"),
+    path("api/v1/incidents/<int:pk>/postmortem/action-items",
+         incidents.ActionItemCreateView.as_view(), name="incident-action-items"),
+    path("api/v1/action-items/<int:pk>", incidents.ActionItemDetailView.as_view(),
+         name="action-item-detail"),
 ]

@@ -208,6 +208,12 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
     },
     "SECURITY": [{"bearerAuth": []}],
+    # Several models have a `status`; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "monitoring.models.incidents.IncidentStatus",
+        "PostmortemStatusEnum": "monitoring.models.incidents.PostmortemStatus",
+        "ActionItemStatusEnum": "monitoring.models.incidents.ActionItemStatus",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------

@@ -1,2 +1,2 @@
 # One module per aggregate's admin; importing registers them.
-from . import alerts, rpc, scheduler  # noqa: F401
+from . import alerts, incidents, postmortems, rpc, scheduler  # noqa: F401

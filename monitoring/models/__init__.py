@@ -7,10 +7,12 @@ from .alerts import (
     NotificationChannel,
     Silence,
 )
+from .incidents import ActionItem, Incident, IncidentTimelineEntry, Postmortem
 from .rpc import RpcEndpoint, RpcProbe, RpcSwitch
 from .scheduler import SchedulerHeartbeat
 
 __all__ = [
-    "Alert", "AlertEvent", "AlertRule", "Notification", "NotificationChannel",
-    "RpcEndpoint", "RpcProbe", "RpcSwitch", "SchedulerHeartbeat", "Silence",
+    "ActionItem", "Alert", "AlertEvent", "AlertRule", "Incident", "IncidentTimelineEntry",
+    "Notification", "NotificationChannel", "Postmortem", "RpcEndpoint", "RpcProbe",
+    "RpcSwitch", "SchedulerHeartbeat", "Silence",
 ]

@@ -146,6 +146,9 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                         on_delete=models.SET_NULL, related_name="+")
     acknowledged_label = models.CharField(max_length=150, blank=True)
+    # The incident the rule's open_incident action opened for this episode.
+    incident = models.ForeignKey("monitoring.Incident", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="alerts")
 
     class Meta:
         ordering = ["-started_at"]

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from django.conf import settings
 
-from ..models.alerts import Action, Alert, AlertEvent, AlertEventKind
-from . import rpc
+from ..models.alerts import Action, Alert, AlertEvent, AlertEventKind, Severity
+from ..models.incidents import Incident, IncidentStatus, TimelineKind
+from . import incidents, rpc
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,19 @@ def bot_control_post(*, action: str) -> tuple[bool, str]:
         return False, f"bot control unreachable: {exc}"[:300]
 
 
+# An alert's severity as the incident severity it opens.
+INCIDENT_SEVERITY = {Severity.PAGE: "sev2", Severity.WARNING: "sev3", Severity.INFO: "sev4"}
+
+
+def _on_open_incidents(*, text: str, now: datetime, data: dict) -> int:
+    """Record a remediation on every open incident's timeline (who is fixing what)."""
+    open_ = Incident.objects.exclude(status=IncidentStatus.RESOLVED)
+    for incident in open_:
+        incidents.incident_timeline_add(incident=incident, kind=TimelineKind.ACTION, text=text,
+                                        author_label="opsportal alerting", at=now, data=data)
+    return len(open_)
+
+
 def action_failover_rpc(*, alert: Alert, now: datetime) -> str:
     before = rpc.rpc_active()
     switch = rpc.rpc_failover(now=now)
@@ -50,21 +64,44 @@ def action_failover_rpc(*, alert: Alert, now: datetime) -> str:
         return _record(alert, now, Action.FAILOVER_RPC, False,
                        "no healthy backup endpoint to switch to")
     src = switch.from_endpoint.name if switch.from_endpoint else "none"
-    return _record(alert, now, Action.FAILOVER_RPC, True,
-                   f"active RPC switched from {src} to {switch.to_endpoint.name}",
-                   switch=switch.pk, to=switch.to_endpoint.name)
+    text = f"active RPC switched from {src} to {switch.to_endpoint.name}"
+    _on_open_incidents(text=f"Alert {alert.rule.name!r}: {text}", now=now,
+                       data={"alert": alert.pk, "action": Action.FAILOVER_RPC})
+    return _record(alert, now, Action.FAILOVER_RPC, True, text, switch=switch.pk,
+                   to=switch.to_endpoint.name)
 
 
 def action_reconnect_websocket(*, alert: Alert, now: datetime) -> str:
     ok, text = bot_control_post(action="reconnect_websocket")
+    _on_open_incidents(
+        text=f"Alert {alert.rule.name!r}: asked the bot to reconnect its WebSocket ({text})",
+        now=now, data={"alert": alert.pk, "action": Action.RECONNECT_WEBSOCKET, "ok": ok})
     return _record(alert, now, Action.RECONNECT_WEBSOCKET, ok, text)
 
 
 def action_open_incident(*, alert: Alert, now: datetime) -> str:
-    # The incidents aggregate (issue 5) provides incident_open; until it is wired
-    # in, the action is recorded as not done rather than silently skipped.
-    return _record(alert, now, Action.OPEN_INCIDENT, False,
-                   "incidents are not available in this build")
+    """Open an investigating incident for this episode and link it to the alert."""
+    rule = alert.rule
+    if alert.incident_id:
+        return _record(alert, now, Action.OPEN_INCIDENT, True,
+                       f"incident #{alert.incident_id} already open")
+    value = f" (value {alert.value:g})" if alert.value is not None else ""
+    incident = incidents.incident_open(
+        title=f"{rule.name}: {rule.condition_text}"[:200],
+        severity=INCIDENT_SEVERITY[Severity(rule.severity)],
+        summary=f"Opened by alert rule {rule.name!r}: {rule.condition_text}{value} since "
+                f"{alert.fired_at:%Y-%m-%d %H:%M} UTC. Runbook: {rule.runbook_url or '-'}",
+        source=f"alert rule: {rule.name}"[:100], actor=f"rule:{rule.name}"[:100], at=now,
+        affected_components=[rule.labels["component"]] if rule.labels.get("component")
+        else [])
+    Alert.objects.filter(pk=alert.pk).update(incident=incident)
+    alert.incident = incident
+    incidents.incident_timeline_add(
+        incident=incident, kind=TimelineKind.ALERT, at=now, author_label="opsportal alerting",
+        text=f"Alert {rule.name!r} fired: {rule.condition_text}{value}",
+        data={"alert": alert.pk})
+    return _record(alert, now, Action.OPEN_INCIDENT, True,
+                   f"opened incident #{incident.pk} (investigating)", incident=incident.pk)
 
 
 REMEDIATIONS = {

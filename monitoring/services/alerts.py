@@ -35,7 +35,8 @@ from ..models.alerts import (
     Severity,
     Silence,
 )
-from . import alert_actions, notify, rpc
+from ..models.incidents import TimelineKind
+from . import alert_actions, incidents, notify, rpc
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def _step(*, rule: AlertRule, now: datetime, values, samples, silences) -> tuple
     """One rule's transition in one locked transaction; (summary lines, work after commit)."""
     lines, after = [], []
     AlertRule.objects.select_for_update().filter(pk=rule.pk).first()  # serialises evaluators
-    alert = Alert.objects.select_related("rule").filter(
+    alert = Alert.objects.select_related("rule", "incident").filter(
         rule=rule, state__in=(AlertState.PENDING, AlertState.FIRING)).first()
     holds, value, why = rule_condition(rule=rule, values=values, samples=samples)
     if not holds:
@@ -143,6 +144,11 @@ def _step(*, rule: AlertRule, now: datetime, values, samples, silences) -> tuple
             # The resolve goes to every channel that heard it fire, silence or not;
             # nobody who never heard the page gets a resolve out of the blue.
             after += _queue(alert, heard, NotificationKind.RESOLVED, now)
+            if alert.incident_id:
+                incidents.incident_timeline_add(
+                    incident=alert.incident, kind=TimelineKind.ALERT, at=now,
+                    author_label="opsportal alerting", data={"alert": alert.pk},
+                    text=f"Alert {rule.name!r} resolved: {why or 'condition cleared'}")
             lines.append(f"{rule.name}: resolved ({len(heard)} channels told)")
         return lines, after
 

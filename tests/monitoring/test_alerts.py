@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from monitoring.models import Alert, AlertEvent, AlertRule, Notification
+from monitoring.models import Alert, AlertEvent, AlertRule, Incident, Notification
 from monitoring.services import alerts, notify, rpc
 from monitoring.services.alert_rules import silence_create
+from monitoring.services.incidents import incident_open
 from tests.servers import RecordingServer
 
 from .conftest import T0, rpc_server
@@ -76,6 +77,7 @@ def test_rpc_endpoint_down_fails_over_to_the_healthy_backup_and_notifies(
     with rpc_server() as primary, rpc_server() as backup:
         rpc.rpc_endpoint_create(name="primary", url=primary.url, priority=0)
         rpc.rpc_endpoint_create(name="backup", url=backup.url, priority=1)
+        incident = incident_open(title="Trades failing", severity="sev2", at=T0)
         primary.state["ok"] = False
         for minute in (0, 1):
             now = T0 + timedelta(minutes=minute)
@@ -93,6 +95,8 @@ def test_rpc_endpoint_down_fails_over_to_the_healthy_backup_and_notifies(
         assert "switched from primary to backup" in msg["message"]
         assert "#rpc-endpoint-down" in msg["message"]
         assert "action" in kinds("RPC endpoint down")
+        assert incident.timeline.get(kind="action").text == (
+            "Alert 'RPC endpoint down': active RPC switched from primary to backup")
 
         # The backup is healthy: the episode resolves and the bot stays on the backup.
         now = T0 + timedelta(minutes=2)
@@ -139,15 +143,45 @@ def test_an_unreachable_bot_control_is_recorded_as_a_failed_action(plan_rules, s
 
 
 def test_trade_success_rate_low_for_ten_minutes_opens_an_incident_and_notifies(
-        plan_rules, page_channel, webhook):
+        plan_rules, page_channel, webhook, read_client):
     low = {"trade_success_rate": 0.8}
     tick(0, low)
     assert tick(9, low) == []
     lines = tick(10, low)
     assert "Trade success rate low: firing" in lines
-    assert any(line.startswith("Trade success rate low: open_incident") for line in lines)
-    assert webhook.messages()[0]["title"] == "[FIRING:warning] Trade success rate low"
-    assert "#trade-success-rate-low" in webhook.messages()[0]["message"]
+    alert = Alert.objects.get()
+    incident = alert.incident
+    assert f"Trade success rate low: open_incident: opened incident #{incident.pk} " \
+        "(investigating)" in lines
+    assert (incident.status, incident.severity, incident.source) == (
+        "investigating", "sev3", "alert rule: Trade success rate low")
+    assert incident.affected_components == ["trading"]
+    assert incident.detected_at == T0 + timedelta(minutes=10)
+    msg = webhook.messages()[0]
+    assert msg["title"] == "[FIRING:warning] Trade success rate low"
+    assert f"opened incident #{incident.pk}" in msg["message"]
+    assert "#trade-success-rate-low" in msg["message"]
+    assert read_client.get(f"/api/v1/incidents/{incident.pk}").json()["status"] == \
+        "investigating"
+    tick(11, low)
+    assert Incident.objects.count() == 1  # one incident per episode
+    tick(12, {"trade_success_rate": 0.99})
+    texts = list(incident.timeline.values_list("text", flat=True))
+    assert "Alert 'Trade success rate low' fired: trade_success_rate < 0.95 (value 0.8)" \
+        in texts
+    assert texts[-1] == "Alert 'Trade success rate low' resolved: condition cleared"
+
+
+def test_remediations_are_recorded_on_open_incidents_timelines(plan_rules, settings):
+    incident = incident_open(title="Trading degraded", severity="sev2", at=T0)
+    with RecordingServer() as bot:
+        settings.BOT_CONTROL_URL = bot.url
+        tick(0, {"websocket_connected": False})
+        tick(1, {"websocket_connected": False})
+    entry = incident.timeline.get(kind="action")
+    assert entry.text == ("Alert 'WebSocket disconnected': asked the bot to reconnect its "
+                          "WebSocket (bot control answered HTTP 200)")
+    assert entry.author_label == "opsportal alerting"
 
 
 def test_a_silenced_alert_is_recorded_but_not_sent_nor_its_resolve(
