@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils import timezone
 
 from ..models import RpcEndpoint, RpcProbe, RpcSwitch
@@ -33,6 +34,7 @@ class RpcEndpointAdmin(admin.ModelAdmin):
     readonly_fields = ["is_active", "active_since", "consecutive_failures", "healthy_since",
                        "last_probe_at", "last_latency_ms"]
     inlines = [RpcProbeInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["probe_now"]
 
     @admin.action(description="Probe the selected endpoints now")
