@@ -36,7 +36,8 @@ from ..models.alerts import (
     Silence,
 )
 from ..models.incidents import TimelineKind
-from . import alert_actions, incidents, notify, rpc
+from ..selectors import alert_state
+from . import alert_actions, incidents, notify
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +308,6 @@ def alert_acknowledge(*, alert: Alert, now: datetime, user=None, label: str = ""
 
 def alerts_tick(*, now: datetime, values: Mapping[str, Any] | None = None,
                 samples: Mapping[str, int] | None = None) -> list[str]:
-    """The minute's evaluation: the given values (or the RPC state alone) plus RPC state."""
-    merged = {**(values or {}), **rpc.rpc_state_values()}
+    """The minute's evaluation: the given /metrics values plus the RPC and backup state."""
+    merged = {**(values or {}), **alert_state.alert_state_values(now=now)}
     return alert_rules_evaluate(now=now, values=merged, samples=samples or {})

@@ -13,6 +13,7 @@ from django.utils import timezone
 from opsportal.scheduling import Schedule
 
 from ..models import RpcEndpoint, RpcProbe, RpcSwitch
+from ..selectors.rpc import rpc_active, rpc_active_down, rpc_state_values  # noqa: F401
 
 SCHEDULES = [
     Schedule(name="rpc probe", task="monitoring.tasks.rpc_probe", every_seconds=60),
@@ -73,28 +74,6 @@ def rpc_endpoints_probe(*, now: datetime) -> list[RpcProbe]:
               for e in RpcEndpoint.objects.filter(enabled=True)]
     rpc_failback(now=now)
     return probes
-
-
-def rpc_active() -> RpcEndpoint | None:
-    return RpcEndpoint.objects.filter(is_active=True).first()
-
-
-def rpc_active_down(endpoint: RpcEndpoint | None = None) -> bool:
-    endpoint = endpoint or rpc_active()
-    return bool(endpoint and endpoint.consecutive_failures >= settings.RPC_DOWN_AFTER_FAILURES)
-
-
-def rpc_state_values() -> dict:
-    """The RPC keys alert rules and /metrics read."""
-    endpoints = list(RpcEndpoint.objects.filter(enabled=True))
-    active = next((e for e in endpoints if e.is_active), None)
-    return {
-        "active_rpc": active.name if active else None,
-        "rpc_active_down": int(rpc_active_down(active)) if active else 0,
-        "rpc_active_consecutive_failures": active.consecutive_failures if active else 0,
-        "rpc_active_latency_ms": active.last_latency_ms if active else None,
-        "rpc_endpoints_healthy": sum(1 for e in endpoints if e.healthy),
-    }
 
 
 def _switch(*, to: RpcEndpoint, at: datetime | None, reason: str) -> RpcSwitch:

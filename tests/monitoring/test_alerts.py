@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from backups.models import BackupRun
 from monitoring.models import Alert, AlertEvent, AlertRule, Incident, Notification
 from monitoring.services import alerts, notify, rpc
 from monitoring.services.alert_rules import silence_create
@@ -90,7 +91,7 @@ def test_rpc_endpoint_down_fails_over_to_the_healthy_backup_and_notifies(
         assert ("RPC endpoint down: failover_rpc: active RPC switched from primary to backup"
                 in lines)
         assert read_client.get("/api/v1/rpc/active").json()["name"] == "backup"
-        (msg,) = webhook.messages()
+        (msg,) = [m for m in webhook.messages() if "RPC" in m["title"]]
         assert msg["title"] == "[FIRING:warning] RPC endpoint down"
         assert "switched from primary to backup" in msg["message"]
         assert "#rpc-endpoint-down" in msg["message"]
@@ -337,3 +338,14 @@ def test_every_plan_rule_links_to_a_section_of_the_runbook(plan_rules):
     for rule in AlertRule.objects.all():
         path, _, anchor = rule.runbook_url.partition("#")
         assert path == "/docs/runbook/" and anchor in anchors, rule.name
+
+
+def test_a_stale_database_backup_notifies_and_resolves_after_a_good_backup(
+        plan_rules, page_channel, webhook):
+    assert "Database backup stale: firing" in alerts.alerts_tick(now=T0)
+    assert webhook.messages()[0]["title"] == "[FIRING:warning] Database backup stale"
+    BackupRun.objects.create(kind="database", status="succeeded", started_at=T0,
+                             finished_at=T0 + timedelta(minutes=1))
+    assert "Database backup stale: resolved (1 channels told)" in alerts.alerts_tick(
+        now=T0 + timedelta(minutes=2))
+    assert "#backups-stale" in webhook.messages()[1]["message"]
