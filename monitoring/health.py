@@ -16,6 +16,7 @@ from health_check.checks import Cache, Database
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
 from . import selectors
+from .selectors import rpc as rpc_selectors
 
 SCHEDULER_STALE_AFTER = datetime.timedelta(seconds=120)
 
@@ -49,6 +50,21 @@ class Scheduler(HealthCheck):
             raise ServiceWarning(f"last scheduler heartbeat {int(age.total_seconds())} s ago")
 
 
+@dataclasses.dataclass
+class RpcActiveHealthy(HealthCheck):
+    """The RPC endpoint the bot is told to use answered its last getHealth probe."""
+
+    def run(self):
+        active = rpc_selectors.rpc_active()
+        if active is None:
+            raise ServiceWarning("no RPC endpoint is configured")
+        if active.last_probe_at is None:
+            raise ServiceWarning(f"{active.name} has not been probed yet")
+        if not active.healthy:
+            raise ServiceWarning(f"{active.name} failed its last {active.consecutive_failures} "
+                                 "probe(s)")
+
+
 @dataclasses.dataclass(frozen=True)
 class Component:
     name: str
@@ -62,4 +78,5 @@ def components() -> list[Component]:
         Component("cache", Cache(), critical=True),
         Component("storage", BackupDirWritable(), critical=True),
         Component("scheduler", Scheduler(), critical=False),
+        Component("rpc", RpcActiveHealthy(), critical=False),
     ]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from health_check.checks import Cache
 
 from monitoring.health import Component, components
-from monitoring.models import SchedulerHeartbeat
+from monitoring.models import RpcEndpoint, SchedulerHeartbeat
 from monitoring.services.health import health_evaluate
 from tests.servers import hanging_tcp_server
 
@@ -30,6 +30,8 @@ def test_health_has_the_contract_shape_and_is_degraded_before_the_scheduler_runs
 
 def test_health_is_healthy_once_the_scheduler_heartbeat_is_fresh(client):
     SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
+    RpcEndpoint.objects.create(name="primary", url="https://rpc.example.com/", is_active=True,
+                               last_probe_at=timezone.now(), healthy_since=timezone.now())
     body = client.get("/health").json()
     assert body["status"] == "healthy", body
 
