@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "monitoring.models.incidents.IncidentStatus",
         "PostmortemStatusEnum": "monitoring.models.incidents.PostmortemStatus",
         "ActionItemStatusEnum": "monitoring.models.incidents.ActionItemStatus",
+        "IncidentSeverityEnum": "monitoring.models.incidents.Severity",
+        "AlertSeverityEnum": "monitoring.models.alerts.Severity",
+        "AlertStateEnum": "monitoring.models.alerts.AlertState",
+        "AlertOperatorEnum": "monitoring.models.alerts.Operator",
+        "BackupKindEnum": "backups.models.BackupKind",
     },
 }
 

@@ -66,7 +66,7 @@ class AlertAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Acknowledge the selected alerts")
+    @admin.action(description="Acknowledge the selected alerts", permissions=["change"])
     def acknowledge(self, request, queryset):
         done, refused = 0, []
         for alert in queryset.select_related("rule"):
@@ -102,7 +102,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     actions = ["send_test"]
 
-    @admin.action(description="Send a test notification")
+    @admin.action(description="Send a test notification", permissions=["change"])
     def send_test(self, request, queryset):
         now = timezone.now()
         results = {c.name: notify.notification_channel_send_test(channel=c, now=now)

@@ -37,7 +37,7 @@ class RpcEndpointAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["probe_now"]
 
-    @admin.action(description="Probe the selected endpoints now")
+    @admin.action(description="Probe the selected endpoints now", permissions=["change"])
     def probe_now(self, request, queryset):
         now = timezone.now()
         probes = [rpc.rpc_endpoint_probe(endpoint=e, now=now) for e in queryset]
