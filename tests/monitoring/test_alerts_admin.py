@@ -105,3 +105,15 @@ def test_probe_now_probes_a_real_rpc(boss_client):
     assert message.startswith("fake: ok (")
     endpoint.refresh_from_db()
     assert endpoint.healthy
+
+
+def test_a_viewer_sees_alerts_but_cannot_acknowledge_them(client, viewer, filled):
+    client.force_login(viewer)
+    alert = Alert.objects.get()
+    page = client.get("/admin/monitoring/alert/")
+    assert page.status_code == 200
+    assert b'value="acknowledge"' not in page.content
+    client.post("/admin/monitoring/alert/", {"action": "acknowledge",
+                                             "_selected_action": [alert.pk]})
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
