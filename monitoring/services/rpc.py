@@ -4,6 +4,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -51,9 +52,9 @@ def _get_health(url: str) -> tuple[bool, float, str]:
     return not error, round((time.perf_counter() - started) * 1000, 1), error
 
 
-def rpc_endpoint_probe(*, endpoint: RpcEndpoint, now: datetime) -> RpcProbe:
-    """Probe one endpoint and update its streaks (consecutive failures, healthy since)."""
-    ok, latency, error = _get_health(endpoint.url)
+def _probe_record(*, endpoint: RpcEndpoint, now: datetime,
+                  result: tuple[bool, float, str]) -> RpcProbe:
+    ok, latency, error = result
     probe = RpcProbe.objects.create(endpoint=endpoint, at=now, ok=ok, latency_ms=latency,
                                     error=error)
     if ok:
@@ -68,10 +69,24 @@ def rpc_endpoint_probe(*, endpoint: RpcEndpoint, now: datetime) -> RpcProbe:
     return probe
 
 
+def rpc_endpoint_probe(*, endpoint: RpcEndpoint, now: datetime) -> RpcProbe:
+    """Probe one endpoint and update its streaks (consecutive failures, healthy since)."""
+    return _probe_record(endpoint=endpoint, now=now, result=_get_health(endpoint.url))
+
+
 def rpc_endpoints_probe(*, now: datetime) -> list[RpcProbe]:
-    """Probe every enabled endpoint once, then fail back if the primary earned it."""
-    probes = [rpc_endpoint_probe(endpoint=e, now=now)
-              for e in RpcEndpoint.objects.filter(enabled=True)]
+    """Probe every enabled endpoint at once, then fail back if the primary earned it.
+
+    The HTTP calls run in parallel threads (no database work there), so one hung
+    endpoint costs the minute loop one timeout, not one per endpoint.
+    """
+    endpoints = list(RpcEndpoint.objects.filter(enabled=True))
+    if not endpoints:
+        return []
+    with ThreadPoolExecutor(max_workers=min(8, len(endpoints))) as pool:
+        results = list(pool.map(lambda e: _get_health(e.url), endpoints))
+    probes = [_probe_record(endpoint=e, now=now, result=r)
+              for e, r in zip(endpoints, results, strict=True)]
     rpc_failback(now=now)
     return probes
 

@@ -349,3 +349,22 @@ def test_a_stale_database_backup_notifies_and_resolves_after_a_good_backup(
     assert "Database backup stale: resolved (1 channels told)" in alerts.alerts_tick(
         now=T0 + timedelta(minutes=2))
     assert "#backups-stale" in webhook.messages()[1]["message"]
+
+
+def test_a_hung_rpc_endpoint_is_a_failed_probe_within_the_timeout(settings):
+    import time
+
+    from tests.servers import hanging_tcp_server
+
+    settings.OUTBOUND_TIMEOUT_SECONDS = 0.5
+    with hanging_tcp_server() as port, rpc_server() as good:
+        for i in range(3):
+            rpc.rpc_endpoint_create(name=f"hung{i}", url=f"http://127.0.0.1:{port}/", priority=i)
+        rpc.rpc_endpoint_create(name="good", url=good.url, priority=9)
+        started = time.monotonic()
+        probes = rpc.rpc_endpoints_probe(now=T0)
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.5  # in parallel: one timeout, not three
+    assert [(p.endpoint.name, p.ok) for p in probes] == [
+        ("hung0", False), ("hung1", False), ("hung2", False), ("good", True)]
+    assert "timed out" in probes[0].error
