@@ -16,9 +16,11 @@ from health_check.checks import Cache, Database
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
 from . import selectors
+from .models import Event
 from .selectors import rpc as rpc_selectors
 
 SCHEDULER_STALE_AFTER = datetime.timedelta(seconds=120)
+WEBSOCKET_FRESH_FOR = datetime.timedelta(seconds=60)
 
 
 @dataclasses.dataclass
@@ -52,17 +54,44 @@ class Scheduler(HealthCheck):
 
 @dataclasses.dataclass
 class RpcActiveHealthy(HealthCheck):
-    """The RPC endpoint the bot is told to use answered its last getHealth probe."""
+    """The RPC endpoint the bot is told to use answered its last getHealth probe.
+
+    Passes until an endpoint is registered: the portal then has nothing to watch,
+    and the bot reports its own RPC in `rpc_status` events.
+    """
 
     def run(self):
         active = rpc_selectors.rpc_active()
         if active is None:
-            raise ServiceWarning("no RPC endpoint is configured")
+            return
         if active.last_probe_at is None:
             raise ServiceWarning(f"{active.name} has not been probed yet")
         if not active.healthy:
             raise ServiceWarning(f"{active.name} failed its last {active.consecutive_failures} "
                                  "probe(s)")
+class Websocket(HealthCheck):
+    """The bot reported its websocket connected (a `ws_status` event) in the last 60 s."""
+
+    def run(self):
+        now = datetime.datetime.now(datetime.UTC)
+        latest = (Event.objects.filter(type="ws_status", ts__gt=now - WEBSOCKET_FRESH_FOR,
+                                       ts__lte=now)
+                  .order_by("-ts").values_list("payload", flat=True).first())
+        if latest is None:
+            raise ServiceWarning("no websocket report from the bot in the last 60 s")
+        if not latest.get("connected"):
+            raise ServiceWarning("the bot reported its websocket disconnected")
+
+
+@dataclasses.dataclass
+class Heartbeats(HealthCheck):
+    """Every heartbeat (cron jobs, the bot's own loops) pinged within its period + grace."""
+
+    def run(self):
+        now = datetime.datetime.now(datetime.UTC)
+        overdue = selectors.heartbeats_overdue(now=now)
+        if overdue:
+            raise ServiceWarning(", ".join(f"{hb.name} is {status}" for hb, status in overdue))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,10 +102,13 @@ class Component:
 
 
 def components() -> list[Component]:
+    """Every /health check. Issue 4 adds `rpc`, issue 6 `backups` (non-critical) at merge."""
     return [
         Component("database", Database(), critical=True),
         Component("cache", Cache(), critical=True),
         Component("storage", BackupDirWritable(), critical=True),
         Component("scheduler", Scheduler(), critical=False),
         Component("rpc", RpcActiveHealthy(), critical=False),
+        Component("websocket", Websocket(), critical=False),
+        Component("heartbeats", Heartbeats(), critical=False),
     ]

@@ -1,7 +1,6 @@
 from celery import shared_task
-from django.utils import timezone
 
-from .services import alerts, health, rpc
+from .services import events, health, monitor
 
 
 @shared_task
@@ -11,12 +10,17 @@ def scheduler_heartbeat() -> str:
 
 
 @shared_task
-def rpc_probe() -> str:
-    probes = rpc.rpc_endpoints_probe(now=timezone.now())
-    return f"rpc probes: {sum(p.ok for p in probes)}/{len(probes)} ok"
+def health_refresh() -> str:
+    _, body = health.health_refresh()
+    return f"health {body['status']}"
 
 
 @shared_task
-def alerts_evaluate() -> str:
-    lines = alerts.alerts_tick(now=timezone.now())
-    return f"alerts evaluated: {'; '.join(lines) or 'no change'}"
+def monitor_pass() -> str:
+    return "; ".join(monitor.monitor_pass())
+
+
+@shared_task
+def events_prune() -> str:
+    deleted = events.events_prune()
+    return "pruned " + ", ".join(f"{n} {what}" for what, n in deleted.items())

@@ -253,3 +253,7 @@ RPC_FAILBACK_AFTER_SECONDS = env.int("RPC_FAILBACK_AFTER_SECONDS", default=300)
 RPC_DOWN_AFTER_FAILURES = env.int("RPC_DOWN_AFTER_FAILURES", default=2)
 # An undelivered notification is retried by later evaluations up to this many times.
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
+# Monitoring (issue 3): raw events, rollups, snapshots and pings are pruned after this.
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
+# /health serves the state refreshed in the background; older than this it runs the checks live.
+HEALTH_STALE_SECONDS = env.int("HEALTH_STALE_SECONDS", default=60)

@@ -9,6 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('monitoring', '0002_events_health_heartbeats'),
         ('monitoring', '0002_incidents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

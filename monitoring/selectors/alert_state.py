@@ -9,12 +9,15 @@ from . import rpc
 
 def backup_state_values(*, now: datetime) -> dict:
     """backup_database_stale (1/0) and the age of the last good database backup."""
-    fresh, _ = backup_selectors.backup_is_fresh(kind="database", now=now)
+    # backup_is_fresh's rule (schedule + grace), reading the last run only once.
     last = backup_selectors.backup_last_success(kind="database")
+    if last is None:
+        return {"backup_database_stale": 1, "backup_database_age_seconds": None}
+    policy = backup_selectors.backup_policy(kind="database")
+    age = (now - last.finished_at).total_seconds()
     return {
-        "backup_database_stale": 0 if fresh else 1,
-        "backup_database_age_seconds": (now - last.finished_at).total_seconds() if last
-        else None,
+        "backup_database_stale": int(age > policy.schedule_seconds + policy.grace_seconds),
+        "backup_database_age_seconds": round(age, 1),
     }
 
 

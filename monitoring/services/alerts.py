@@ -19,8 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from opsportal.scheduling import Schedule
-
 from ..models.alerts import (
     HEARD_FIRING,
     Action,
@@ -41,10 +39,6 @@ from . import alert_actions, incidents, notify
 
 logger = logging.getLogger(__name__)
 
-SCHEDULES = [
-    Schedule(name="alert evaluation", task="monitoring.tasks.alerts_evaluate",
-             every_seconds=60),
-]
 OPERATORS = {">": op.gt, ">=": op.ge, "<": op.lt, "<=": op.le, "==": op.eq, "!=": op.ne}
 NOTIFYING_ACTIONS = {Action.PAGE, Action.NOTIFY}
 
@@ -308,6 +302,7 @@ def alert_acknowledge(*, alert: Alert, now: datetime, user=None, label: str = ""
 
 def alerts_tick(*, now: datetime, values: Mapping[str, Any] | None = None,
                 samples: Mapping[str, int] | None = None) -> list[str]:
-    """The minute's evaluation: the given /metrics values plus the RPC and backup state."""
-    merged = {**(values or {}), **alert_state.alert_state_values(now=now)}
+    """The minute's evaluation: the given /metrics values (which win) over the RPC and
+    backup state keys, so it also runs standalone with no values at all."""
+    merged = {**alert_state.alert_state_values(now=now), **(values or {})}
     return alert_rules_evaluate(now=now, values=merged, samples=samples or {})

@@ -2,9 +2,9 @@
 
 from opsportal.scheduling import periodic_task_upsert
 
-from . import alert_rules, alerts, health, rpc
+from . import alert_rules, events, health, monitor
 
-SCHEDULES = [*health.SCHEDULES, *alerts.SCHEDULES, *rpc.SCHEDULES]
+SCHEDULES = [*health.SCHEDULES, *monitor.SCHEDULES, *events.SCHEDULES]
 
 
 def monitoring_bootstrap() -> list[str]:

@@ -11,14 +11,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from opsportal.scheduling import Schedule
-
 from ..models import RpcEndpoint, RpcProbe, RpcSwitch
 from ..selectors.rpc import rpc_active, rpc_active_down, rpc_state_values  # noqa: F401
 
-SCHEDULES = [
-    Schedule(name="rpc probe", task="monitoring.tasks.rpc_probe", every_seconds=60),
-]
 GET_HEALTH = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).encode()
 
 

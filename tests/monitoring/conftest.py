@@ -1,4 +1,5 @@
-"""Fixtures for alerting: real HTTP servers on 127.0.0.1 standing in for the world."""
+"""Fixtures for monitoring and alerting: real HTTP servers on 127.0.0.1 stand in for
+the world."""
 
 from datetime import UTC, datetime
 
@@ -6,6 +7,7 @@ import pytest
 
 from monitoring.services import notify
 from monitoring.services.alert_rules import alert_rules_bootstrap
+from monitoring.services.health import health_memory_clear
 from tests.servers import RecordingServer
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -44,3 +46,11 @@ def rpc_server(healthy=True):
     server = RecordingServer(respond=respond)
     server.state = state
     return server
+
+
+@pytest.fixture(autouse=True)
+def _forget_health_state():
+    # /health keeps the last state in process memory; each test starts from its own DB.
+    health_memory_clear()
+    yield
+    health_memory_clear()
