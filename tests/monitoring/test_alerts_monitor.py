@@ -36,3 +36,28 @@ def test_monitor_once_probes_fails_over_and_pages_from_ingested_events(
     titles = [m["title"] for m in webhook.messages()]
     assert "[FIRING:page] Trades without TP/SL" in titles
     assert "[FIRING:warning] RPC endpoint down" in titles
+
+
+def test_a_late_heartbeat_notifies_and_its_next_ping_resolves_it(page_channel, webhook):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from monitoring.services import alerts
+    from monitoring.services.heartbeats import heartbeat_create, heartbeat_ping
+
+    alert_rules_bootstrap()
+    now = timezone.now()
+    hb = heartbeat_create(name="nightly job", period_seconds=60, grace_seconds=30)
+    heartbeat_ping(heartbeat_uuid=hb.uuid, now=now)
+
+    def tick(at):
+        return alerts.alerts_tick(now=at, values=metrics_current(now=at))
+
+    assert "Heartbeat late: firing" not in tick(now + timedelta(seconds=60))
+    assert "Heartbeat late: firing" in tick(now + timedelta(seconds=120))
+    heartbeat_ping(heartbeat_uuid=hb.uuid, now=now + timedelta(seconds=150))
+    assert "Heartbeat late: resolved (1 channels told)" in tick(now + timedelta(seconds=160))
+    titles = [m["title"] for m in webhook.messages() if "Heartbeat" in m["title"]]
+    assert titles == ["[FIRING:warning] Heartbeat late", "[RESOLVED:warning] Heartbeat late"]
+    assert "#heartbeat-late" in webhook.messages()[-1]["message"]
