@@ -7,7 +7,8 @@ one database, so an example may use what an earlier one created (ids start
 at 1). The documented response's keys (recursively) must be present in the
 real response; values may differ (timestamps, ids of a different run).
 
-Besides `$TOKEN` (a token with every scope), `$UUID` stands for the uuid of
+Besides `$TOKEN` (a token with every scope) and `$READ_TOKEN` (scope `read`
+only, for the 403 example), `$UUID` stands for the uuid of
 the first heartbeat created by an earlier example (uuids are random, so the
 page cannot spell one out). A `bash` block holding one
 `.venv/bin/python manage.py ...` command runs that command in-process (e.g.
@@ -109,6 +110,7 @@ def test_every_api_reference_example_answers_as_documented(portal_admin):
     cases = examples()
     assert len(cases) >= 5, "the API reference lost its examples"
     _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write"])
+    _, read_only = api_token_create(name="docs-read", scopes=["read"])
     client = APIClient()
     for body, (lang, documented) in cases:
         if body.lstrip().startswith(MANAGE):
@@ -119,7 +121,7 @@ def test_every_api_reference_example_answers_as_documented(portal_admin):
             continue
         if "$UUID" in body:
             body = body.replace("$UUID", str(Heartbeat.objects.order_by("created_at")[0].uuid))
-        req = parse_curl(body.replace("$TOKEN", raw))
+        req = parse_curl(body.replace("$READ_TOKEN", read_only).replace("$TOKEN", raw))
         url = urlsplit(req["url"])
         path = url.path + (f"?{url.query}" if url.query else "")
         headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in req["headers"].items()
