@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     health_samples,
     heartbeats,
     incidents,
+    performance,
     postmortems,
     scheduler,
 )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from opsportal.scheduling import Schedule
 
-from . import health, heartbeats, snapshots
+from . import health, heartbeats, performance, snapshots
 
 SCHEDULES = [
     Schedule(name="monitor pass", task="monitoring.tasks.monitor_pass", every_seconds=60),
@@ -37,7 +37,7 @@ def step_metric_snapshot(*, now: datetime.datetime) -> list[str]:
 
 # Order matters: heartbeats first so the health sample sees their fresh status.
 STEPS: list[Callable[..., list[str]]] = [step_heartbeats, step_health_sample,
-                                         step_metric_snapshot]
+                                         step_metric_snapshot, performance.step_performance]
 
 
 def monitor_pass(*, now: datetime.datetime | None = None) -> list[str]:
