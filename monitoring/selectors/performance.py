@@ -46,18 +46,32 @@ def current_window(now: datetime.datetime) -> tuple[datetime.datetime, datetime.
     return end - datetime.timedelta(minutes=settings.PERF_WINDOW_MINUTES + 1), end
 
 
+def _window_histograms(start: datetime.datetime, end: datetime.datetime
+                       ) -> dict[str, LogHistogram]:
+    """Every measurement's minute samples in [start, end), in two queries."""
+    out: dict[str, LogHistogram] = {TRADE_CONFIRMATION: LogHistogram()}
+    rows = MeasurementRollup.objects.filter(seconds=60, start__gte=start, start__lt=end)
+    for name, data in rows.values_list("measurement", "data"):
+        out.setdefault(name, LogHistogram()).merge(LogHistogram.from_json(data))
+    events = EventRollup.objects.filter(seconds=60, start__gte=start, start__lt=end)
+    for data in events.values_list("data", flat=True):
+        out[TRADE_CONFIRMATION].merge(LogHistogram.from_json(data.get("confirmation")))
+    return out
+
+
 def performance_current(*, now: datetime.datetime) -> dict[str, dict]:
     """{measurement: {p50, p95, p99, samples, baseline_p95, ratio, threshold_pct,
-    min_samples, regressed}} for every known measurement at `now`.
+    min_samples, regressed}} for every known measurement at `now` (a few queries).
 
     ratio = current p95 / baseline p95 (None without a baseline or samples);
     regressed only with at least min_samples samples in the current window.
     """
     start, end = current_window(now)
     baselines = {b.measurement: b for b in Baseline.objects.filter(active=True)}
+    hists = _window_histograms(start, end)
     out = {}
-    for name in measurement_names():
-        cur = quantiles(measurement_histogram(measurement=name, start=start, end=end))
+    for name in sorted(set(measurement_names()) | set(hists)):
+        cur = quantiles(hists.get(name) or LogHistogram())
         b = baselines.get(name)
         ratio = None
         if b and cur["p95"] is not None and b.p95 > 0:
@@ -72,6 +86,12 @@ def performance_current(*, now: datetime.datetime) -> dict[str, dict]:
                               and ratio > 1 + threshold / 100),
         }
     return out
+
+
+def performance_summary(*, now: datetime.datetime) -> dict[str, dict]:
+    """The `performance` key of /metrics: {measurement: {p95, baseline_p95, ratio, samples}}."""
+    return {name: {k: c[k] for k in ("p95", "baseline_p95", "ratio", "samples", "regressed")}
+            for name, c in performance_current(now=now).items()}
 
 
 def performance_metric_values(*, now: datetime.datetime) -> dict[str, float | None]:

@@ -210,3 +210,44 @@ def test_the_command_establishes_baselines_and_fails_on_a_bad_window(now, capsys
     with pytest.raises(CommandError, match="no baseline established"):
         call_command("baseline", "establish", "--window", "1m",
                      "--measurement", TRADE_CONFIRMATION)
+
+
+def test_the_performance_page_shows_baseline_current_and_a_baseline_line(client, portal_admin):
+    now = timezone.now()
+    put("http.metrics", now - 3 * H, [100] * 100)
+    baseline_establish(measurement="http.metrics", now=now - 2 * H)
+    put("http.metrics", now - M, [130] * 40)
+    performance_regressions_check(now=now)
+    assert client.get("/performance/").status_code == 302  # staff only
+    client.force_login(portal_admin)
+    html = client.get("/performance/").content.decode()
+    row = html[html.index('data-measurement="http.metrics"'):]
+    row = row[:row.index("</tr>")]
+    assert "99.89" in row and "×1.29" in row and 'class="regressed"' in row
+    assert 'class="baseline-line"' in row and "<polyline" in row
+    assert 'id="open-regressions"' in html
+    assert 'data-measurement="trade_confirmation_ms"' in html
+    assert 'href="/performance/"' in client.get("/admin/").content.decode()
+
+
+def test_metrics_carries_performance_in_json_and_prometheus(read_client):
+    now = timezone.now()
+    put("http.metrics", now - 3 * H, [100] * 100)
+    baseline_establish(measurement="http.metrics", now=now - 2 * H)
+    put("http.metrics", now - M, [130] * 40)
+    perf = read_client.get("/metrics").json()["performance"]["http.metrics"]
+    assert perf["baseline_p95"] == pytest.approx(100, rel=0.01)
+    assert perf["ratio"] == pytest.approx(1.3, rel=0.02) and perf["regressed"]
+    text = read_client.get("/metrics", HTTP_ACCEPT="text/plain").content.decode()
+    assert 'opsportal_perf_p95_ratio{measurement="http.metrics"} 1.29' in text
+    assert 'opsportal_perf_baseline_p95{measurement="http.metrics"}' in text
+
+
+def test_admin_action_establishes_a_baseline_from_rollups(client, portal_admin):
+    put("http.health", timezone.now() - H, [7] * 10)
+    client.force_login(portal_admin)
+    ids = list(MeasurementRollup.objects.filter(seconds=60).values_list("pk", flat=True))
+    response = client.post("/admin/monitoring/measurementrollup/",
+                           {"action": "_establish", "_selected_action": ids}, follow=True)
+    assert "New baseline for http.health" in response.content.decode()
+    assert Baseline.objects.get(active=True).p95 == pytest.approx(7, rel=0.01)
