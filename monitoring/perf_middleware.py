@@ -1,8 +1,10 @@
 """Per-route response times and sampled query times, kept in process memory.
 
 Cost per request: two perf_counter calls, a dict lookup and a histogram
-bucket increment under a lock; queries are timed only for the sampled
-fraction DB_QUERY_SAMPLE_RATE. The database sees one flush every
+bucket increment under a lock. Query timing is an execute wrapper installed
+on each database connection when it opens (`connection_created`), so it
+covers requests, the scheduler and ingestion alike; it times only the
+sampled fraction DB_QUERY_SAMPLE_RATE of queries. The database sees one flush every
 PERF_FLUSH_SECONDS per process, not a write per request.
 """
 
@@ -11,7 +13,6 @@ import random
 import time
 
 from django.conf import settings
-from django.db import connection
 
 from .perf_recorder import recorder
 
@@ -29,6 +30,12 @@ def _time_query(execute, sql, params, many, context):
         return execute(sql, params, many, context)
     finally:
         recorder.add(DB_QUERY, (time.perf_counter() - started) * 1000)
+
+
+def install_query_timing(sender, connection, **kwargs):
+    # connection_created fires on every reconnect of the same wrapper object.
+    if _time_query not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_time_query)
 
 
 def perf_flush() -> int:
@@ -53,11 +60,7 @@ class RequestTimingMiddleware:
 
     def __call__(self, request):
         started = time.perf_counter()
-        if settings.DB_QUERY_SAMPLE_RATE > 0:
-            with connection.execute_wrapper(_time_query):
-                response = self.get_response(request)
-        else:
-            response = self.get_response(request)
+        response = self.get_response(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
         match = getattr(request, "resolver_match", None)
         # Unresolved paths (404s, static files) are left out: they have no route
