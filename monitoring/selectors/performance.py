@@ -94,13 +94,37 @@ def performance_summary(*, now: datetime.datetime) -> dict[str, dict]:
             for name, c in performance_current(now=now).items()}
 
 
-def performance_metric_values(*, now: datetime.datetime) -> dict[str, float | None]:
-    """Flat metric keys for alert rules: perf_p95_ratio.<measurement>, perf_regressions."""
+def performance_alert_values(*, now: datetime.datetime) -> tuple[dict, dict]:
+    """(values, sample counts) for alert rules.
+
+    perf_p95_ratio.<measurement>: current p95 over the active baseline's, with
+    the window's sample count (for a rule's min_events); perf_regressions:
+    open `PerformanceRegression` rows, which already applied each baseline's
+    threshold and min_samples.
+    """
+    from ..models import PerformanceRegression
+
     current = performance_current(now=now)
-    values: dict[str, float | None] = {f"perf_p95_ratio.{name}": c["ratio"]
-                                       for name, c in current.items()}
-    values["perf_regressions"] = sum(c["regressed"] for c in current.values())
-    return values
+    values: dict = {f"perf_p95_ratio.{name}": c["ratio"] for name, c in current.items()}
+    samples = {f"perf_p95_ratio.{name}": c["samples"] for name, c in current.items()}
+    values["perf_regressions"] = PerformanceRegression.objects.filter(
+        resolved_at__isnull=True).count()
+    return values, samples
+
+
+def performance_metric_values(*, now: datetime.datetime) -> dict:
+    return performance_alert_values(now=now)[0]
+
+
+def performance_regression_lines() -> list[str]:
+    """One line per open regression, for an alert notification's body."""
+    from ..models import PerformanceRegression
+
+    return [f"{r.measurement}: p95 {r.current_p95:.1f} vs baseline {r.baseline_p95:.1f} "
+            f"({r.baseline.version}, {r.baseline.window_start:%Y-%m-%d %H:%M}–"
+            f"{r.baseline.window_end:%H:%M} UTC), ratio ×{r.ratio:.2f}, {r.samples} samples"
+            for r in PerformanceRegression.objects.filter(resolved_at__isnull=True)
+            .select_related("baseline").order_by("measurement")]
 
 
 def performance_hourly_p95(*, measurement: str, now: datetime.datetime) -> list[dict]:

@@ -11,6 +11,7 @@ from monitoring.selectors.performance import (
     TRADE_CONFIRMATION,
     performance_current,
     performance_metric_values,
+    performance_regression_lines,
 )
 from monitoring.services.monitor import monitor_pass
 from monitoring.services.performance import (
@@ -115,6 +116,9 @@ def test_a_p95_30_percent_worse_with_enough_samples_is_a_regression(now):
     values = performance_metric_values(now=now)
     assert values["perf_regressions"] == 1
     assert values["perf_p95_ratio.http.metrics"] == pytest.approx(1.3, rel=0.02)
+    (line,) = performance_regression_lines()
+    assert line.startswith("http.metrics: p95 129.2 vs baseline 99.9 (1.0.0, ")
+    assert "ratio ×1.29, 40 samples" in line
     # Still regressed a pass later: the same row, no second one.
     performance_regressions_check(now=now + M)
     assert PerformanceRegression.objects.get().last_seen_at == now + M
