@@ -20,10 +20,17 @@ def _establish(modeladmin, request, queryset):
 
 
 _establish.short_description = "Establish a new baseline from the last 24 h"
+_establish.allowed_permissions = ("establish",)
+
+
+class _Establishes:
+    def has_establish_permission(self, request):
+        # Operators and admins (add on baselines); viewers only look.
+        return request.user.has_perm("monitoring.add_baseline")
 
 
 @admin.register(Baseline)
-class BaselineAdmin(admin.ModelAdmin):
+class BaselineAdmin(_Establishes, admin.ModelAdmin):
     list_display = ["measurement", "active", "p50", "p95", "p99", "samples", "version",
                     "window_start", "window_end", "regression_threshold_pct", "min_samples"]
     list_filter = ["active", "version"]
@@ -39,7 +46,7 @@ class BaselineAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeasurementRollup)
-class MeasurementRollupAdmin(admin.ModelAdmin):
+class MeasurementRollupAdmin(_Establishes, admin.ModelAdmin):
     list_display = ["measurement", "start", "seconds", "count"]
     list_filter = ["seconds", ("start", admin.DateFieldListFilter)]
     search_fields = ["measurement"]

@@ -263,3 +263,19 @@ def test_queries_outside_requests_are_timed_too(settings):
     recorder.drain()
     list(Baseline.objects.all())
     assert sum(h.count for (name, _), h in recorder.drain().items() if name == "db_query_ms") == 1
+
+
+def test_viewers_cannot_establish_baselines(client, viewer):
+    put("http.health", timezone.now() - H, [7] * 10)
+    client.force_login(viewer)
+    ids = list(MeasurementRollup.objects.filter(seconds=60).values_list("pk", flat=True))
+    client.post("/admin/monitoring/measurementrollup/",
+                {"action": "_establish", "_selected_action": ids}, follow=True)
+    assert not Baseline.objects.exists()
+
+
+def test_baseline_show_prints_current_against_baseline(now, capsys):
+    put("http.health", now - 2 * H, [10] * 5)
+    baseline_establish(measurement="http.health", now=now)
+    call_command("baseline", "show")
+    assert "http.health\tp95 None\tbaseline 9.9" in capsys.readouterr().out

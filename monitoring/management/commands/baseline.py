@@ -19,6 +19,10 @@ def parse_window(text: str) -> datetime.timedelta:
     return datetime.timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
 
 
+def _n(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 class Command(BaseCommand):
     help = "Establish performance baselines, or show baselines against the current window."
 
@@ -32,8 +36,9 @@ class Command(BaseCommand):
         now = timezone.now()
         if action == "show":
             for name, c in performance_current(now=now).items():
-                self.stdout.write(f"{name}\tp95 {c['p95']}\tbaseline {c['baseline_p95']}\t"
-                                  f"ratio {c['ratio']}\tsamples {c['samples']}")
+                self.stdout.write(f"{name}\tp95 {_n(c['p95'])}\tbaseline {_n(c['baseline_p95'])}"
+                                  f"\tratio {_n(c['ratio'])}\tsamples {c['samples']}"
+                                  + ("\tREGRESSED" if c["regressed"] else ""))
             return
         span = parse_window(window)
         names = measurement or measurement_names()
