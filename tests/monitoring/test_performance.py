@@ -278,4 +278,4 @@ def test_baseline_show_prints_current_against_baseline(now, capsys):
     put("http.health", now - 2 * H, [10] * 5)
     baseline_establish(measurement="http.health", now=now)
     call_command("baseline", "show")
-    assert "http.health\tp95 None\tbaseline 9.9" in capsys.readouterr().out
+    assert "http.health\tp95 -\tbaseline 10.04\tratio -\tsamples 0\n" in capsys.readouterr().out
