@@ -1,10 +1,12 @@
 # One module per aggregate's admin; importing registers them.
 from . import (  # noqa: F401
+    alerts,
     events,
     health_samples,
     heartbeats,
     incidents,
     performance,
     postmortems,
+    rpc,
     scheduler,
 )

@@ -1,14 +1,24 @@
 # One module per aggregate; every model is imported here for Django.
+from .alerts import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    Notification,
+    NotificationChannel,
+    Silence,
+)
 from .events import Event, EventRollup
 from .health_samples import ComponentState, HealthStatus, MetricSnapshot, UptimeSample
 from .heartbeats import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
 from .incidents import ActionItem, Incident, IncidentTimelineEntry, Postmortem
 from .performance import Baseline, MeasurementRollup, PerformanceRegression
+from .rpc import RpcEndpoint, RpcProbe, RpcSwitch
 from .scheduler import SchedulerHeartbeat
 
 __all__ = [
-    "ActionItem", "Baseline", "ComponentState", "Event", "EventRollup", "Heartbeat",
-    "HeartbeatPing", "HeartbeatStatus", "HealthStatus", "Incident", "IncidentTimelineEntry",
-    "MeasurementRollup", "MetricSnapshot", "PerformanceRegression", "PingKind", "Postmortem",
-    "SchedulerHeartbeat", "UptimeSample",
+    "ActionItem", "Alert", "AlertEvent", "AlertRule", "Baseline", "ComponentState", "Event",
+    "EventRollup", "HealthStatus", "Heartbeat", "HeartbeatPing", "HeartbeatStatus", "Incident",
+    "IncidentTimelineEntry", "MeasurementRollup", "MetricSnapshot", "Notification",
+    "NotificationChannel", "PerformanceRegression", "PingKind", "Postmortem", "RpcEndpoint",
+    "RpcProbe", "RpcSwitch", "SchedulerHeartbeat", "Silence", "UptimeSample",
 ]
