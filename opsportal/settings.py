@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a route's time includes every other middleware (issue 9).
+    "monitoring.perf_middleware.RequestTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "opsportal.middleware.StaticAndDocsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -257,3 +259,15 @@ NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
 # /health serves the state refreshed in the background; older than this it runs the checks live.
 HEALTH_STALE_SECONDS = env.int("HEALTH_STALE_SECONDS", default=60)
+
+# Performance baselines (issue 9): the deploy a baseline belongs to, query
+# timing sample rate, how often in-process measurements reach the database,
+# and the regression check's window and cadence.
+DEPLOY_ID = env.str("DEPLOY_ID", default="")
+DB_QUERY_SAMPLE_RATE = env.float("DB_QUERY_SAMPLE_RATE", default=0.1)
+PERF_FLUSH_SECONDS = env.int("PERF_FLUSH_SECONDS", default=10)
+PERF_WINDOW_MINUTES = env.int("PERF_WINDOW_MINUTES", default=15)
+PERF_CHECK_EVERY_MINUTES = env.int("PERF_CHECK_EVERY_MINUTES", default=5)
+PERF_REGRESSION_THRESHOLD_PCT = env.float("PERF_REGRESSION_THRESHOLD_PCT", default=20.0)
+PERF_MIN_SAMPLES = env.int("PERF_MIN_SAMPLES", default=30)
+PERF_MINUTE_RETENTION_DAYS = env.int("PERF_MINUTE_RETENTION_DAYS", default=8)
