@@ -242,3 +242,10 @@ LOGGING = {
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
 # /health serves the state refreshed in the background; older than this it runs the checks live.
 HEALTH_STALE_SECONDS = env.int("HEALTH_STALE_SECONDS", default=60)
+
+# --- Secrets kept out of logs (issue 11) ----------------------------------------
+# Every handler, whatever its formatter, passes records through the redaction filter.
+LOGGING.setdefault("filters", {})["redact_secrets"] = {
+    "()": "opsportal.redaction.RedactSecretsFilter"}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("redact_secrets")
