@@ -1,6 +1,7 @@
 """The one settings module: everything that differs between machines comes from
 the environment (see .env.example and docs/runbook.md)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -249,3 +250,19 @@ LOGGING.setdefault("filters", {})["redact_secrets"] = {
     "()": "opsportal.redaction.RedactSecretsFilter"}
 for _handler in LOGGING["handlers"].values():
     _handler.setdefault("filters", []).append("redact_secrets")
+
+# --- Admin login lockout (issue 11, django-axes) -----------------------------
+# Failed logins are counted per user name and, separately, per client address.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT=1 so X-Forwarded-For is used.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
