@@ -266,3 +266,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT=1 so X-Forwarded-For is used.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+
+# --- Rate limits (issue 11, opsportal/ratelimit.py) ---------------------------
+# "N/s|m|h|d"; empty or 0 turns a limit off. Counted in the default cache: use a
+# shared Redis (CACHE_URL) when several web processes run, or each counts alone.
+INGEST_RATE_LIMIT = env.str("INGEST_RATE_LIMIT", default="600/m")   # per API token
+PING_RATE_LIMIT = env.str("PING_RATE_LIMIT", default="120/m")       # per client address
+LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="20/m")      # per client address
+MIDDLEWARE.insert(MIDDLEWARE.index("opsportal.middleware.StaticAndDocsMiddleware") + 1,
+                  "opsportal.ratelimit.RateLimitMiddleware")

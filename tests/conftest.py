@@ -75,3 +75,12 @@ def portal_admin(roles):
     user.is_superuser = True
     user.save()
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit and lockout counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
