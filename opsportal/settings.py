@@ -263,6 +263,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# Spelled out: axes' lazy default breaks the JSON config backup.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT=1 so X-Forwarded-For is used.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
@@ -275,3 +277,10 @@ PING_RATE_LIMIT = env.str("PING_RATE_LIMIT", default="120/m")       # per client
 LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="20/m")      # per client address
 MIDDLEWARE.insert(MIDDLEWARE.index("opsportal.middleware.StaticAndDocsMiddleware") + 1,
                   "opsportal.ratelimit.RateLimitMiddleware")
+
+# --- Audit log (issue 11, django-auditlog; models listed in opsportal/audit.py) ---
+INSTALLED_APPS += ["auditlog"]
+# After authentication, so the signed-in user is the actor of each change.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "auditlog.middleware.AuditlogMiddleware")
+AUDITLOG_STORE_JSON_CHANGES = True
