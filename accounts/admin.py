@@ -58,4 +58,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
         count = sum(api_token_revoke(token=t) for t in queryset)
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
 
-from . import admin_lockout  # noqa: E402,F401  (registers the lockout admin, issue 11)
+from . import admin_lockout, admin_scans  # noqa: E402,F401  (issue 11 admin pages)

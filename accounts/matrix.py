@@ -23,6 +23,7 @@ _VIEW_ONLY = (ALL_ROLES, NOBODY)          # read-only records (runs, samples, ev
 _OPERATED = (ALL_ROLES, OPERATORS)        # operators configure them
 ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "accounts.ApiToken": (ALL_ROLES, frozenset({ADMIN})),
+    "accounts.SecurityScan": (ALL_ROLES, NOBODY),  # recorded by `make audit`
     "auth.User": (frozenset({ADMIN}), frozenset({ADMIN})),
     "auth.Group": (frozenset({ADMIN}), frozenset({ADMIN})),
     "admin.LogEntry": (frozenset({ADMIN}), NOBODY),

@@ -35,7 +35,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off"
         )
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105 (DEBUG only)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -266,6 +266,8 @@ AXES_RESET_ON_SUCCESS = True
 # Spelled out: axes' lazy default breaks the JSON config backup.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Its start-up banner would land on every command's stderr; lockouts still log.
+LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}
 # Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT=1 so X-Forwarded-For is used.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
 
