@@ -31,6 +31,8 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "axes.AccessAttempt": (frozenset({ADMIN}), NOBODY),
     "axes.AccessFailureLog": (frozenset({ADMIN}), NOBODY),
     "axes.AccessLog": (frozenset({ADMIN}), NOBODY),
+    "otp_static.StaticDevice": (frozenset({ADMIN}), NOBODY),  # enrolment makes devices
+    "otp_totp.TOTPDevice": (frozenset({ADMIN}), NOBODY),
     "backups.BackupPolicy": (ALL_ROLES, NOBODY),  # one per kind, made by bootstrap
     "backups.BackupRun": _VIEW_ONLY,
     "backups.RestoreDrill": _VIEW_ONLY,

@@ -30,6 +30,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "admin": ("view",),
         # Lockouts (django-axes): seen and lifted (the unlock action deletes attempts).
         "axes": ("view", "delete"),
+        # Two-factor devices: seen, and removed for a user who lost theirs (re-enrols).
+        "otp_totp": ("view", "delete"),
+        "otp_static": ("view", "delete"),
     },
 }
 

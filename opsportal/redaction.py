@@ -29,6 +29,7 @@ FERNET_KEY = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{43}=")
 def _known_secrets() -> list[str]:
     """Literal values of the secrets this process holds (settings may change in tests)."""
     values = [getattr(settings, "SECRET_KEY", "") or ""]
+    values += list(getattr(settings, "SECRET_KEY_FALLBACKS", []) or [])
     values += list(getattr(settings, "BACKUP_ENCRYPTION_KEYS", []) or [])
     values += [db.get("PASSWORD") or "" for db in getattr(settings, "DATABASES", {}).values()]
     # Short values would mask harmless words; real secrets are long.

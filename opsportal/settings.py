@@ -286,3 +286,19 @@ INSTALLED_APPS += ["auditlog"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "auditlog.middleware.AuditlogMiddleware")
 AUDITLOG_STORE_JSON_CHANGES = True
+
+# --- Admin two-factor authentication and sessions (issue 11, django-otp) ------
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+                  "accounts.twofactor.AdminTwoFactorMiddleware")
+# On wherever cookies are secure (the production settings, served over HTTPS); off for
+# `make run` and the browser tests over plain http. ADMIN_2FA_REQUIRED=1 forces it.
+ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED",
+                              default=globals().get("SESSION_COOKIE_SECURE", False))
+OTP_TOTP_ISSUER = "opsportal"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Old keys still accepted for signatures while SECRET_KEY rotates (docs/security.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
