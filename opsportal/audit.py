@@ -20,11 +20,21 @@ AUDITED_MODELS: dict[str, list[str]] = {
     "monitoring.Incident": ["updated_at"],
     "monitoring.Postmortem": ["updated_at"],
     "monitoring.ActionItem": [],
+    "monitoring.AlertRule": [],
+    "monitoring.NotificationChannel": [],
+    "monitoring.Silence": [],
+    "monitoring.RpcEndpoint": [],
+    "monitoring.RpcSwitch": [],
     "auth.User": ["last_login", "password"],
     "auth.Group": [],
 }
 # Values kept out of the log even as a change: the entry says "changed", masked.
-MASKED_FIELDS: dict[str, list[str]] = {"accounts.ApiToken": ["key_hash"]}
+# Channel (Apprise) and RPC URLs carry bot tokens and API keys in them.
+MASKED_FIELDS: dict[str, list[str]] = {
+    "accounts.ApiToken": ["key_hash"],
+    "monitoring.NotificationChannel": ["url"],
+    "monitoring.RpcEndpoint": ["url"],
+}
 
 
 def audit_register() -> None:
