@@ -1,0 +1,159 @@
+"""The launch-day procedure and the post-launch reviews of the first 30 days."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .. import plan_items, sources
+from ..models import Launch, LaunchStep, PostLaunchReview, StepStatus
+
+DEFAULT_LAUNCH = "V1"
+# Automated steps, by label: a function(step, now) -> (ok, note, evidence object or None).
+# The T-12h database backup runs through backups.services once the backups app
+# (issue 6) is on main; until then it has no automation and stays a manual step.
+AUTOMATIONS: dict = {}
+
+
+def launch_ensure(*, name: str = DEFAULT_LAUNCH) -> tuple[Launch, int]:
+    """The launch and its plan steps (upserted by label). Returns it and how many steps were new."""
+    launch, _ = Launch.objects.get_or_create(name=name)
+    created = 0
+    for label, offset, text, automated in plan_items.LAUNCH_STEPS:
+        step, new = LaunchStep.objects.get_or_create(
+            launch=launch, label=label,
+            defaults={"text": text, "offset_minutes": offset, "automated": automated})
+        created += new
+        if not new and (step.text, step.offset_minutes, step.automated) != (text, offset,
+                                                                           automated):
+            step.text, step.offset_minutes, step.automated = text, offset, automated
+            step.save(update_fields=["text", "offset_minutes", "automated"])
+    if launch.launch_at:
+        _due_times_refresh(launch)
+    return launch, created
+
+
+def _due_times_refresh(launch: Launch) -> None:
+    for step in launch.steps.all():
+        due = launch.launch_at + timedelta(minutes=step.offset_minutes)
+        if step.due_at != due:
+            step.due_at = due
+            step.save(update_fields=["due_at"])
+
+
+def _review_checks(plan: list[tuple[str, list[str]]]) -> list[dict]:
+    return [{"text": text, "metrics": keys, "done": False, "note": ""} for text, keys in plan]
+
+
+def launch_schedule(*, launch: Launch, launch_at) -> Launch:
+    """Set T-0: every step's due time follows, and the 30 days of reviews are (re)planned."""
+    if launch_at is None or timezone.is_naive(launch_at):
+        raise ValidationError({"launch_at": "give the launch time with a time zone"})
+    with transaction.atomic():
+        launch.launch_at = launch_at
+        launch.save(update_fields=["launch_at"])
+        _due_times_refresh(launch)
+        for day in range(1, plan_items.REVIEW_DAYS + 1):
+            _review_upsert(launch, PostLaunchReview.Cadence.DAILY, day, plan_items.DAILY_REVIEW)
+            if day % 7 == 0:
+                _review_upsert(launch, PostLaunchReview.Cadence.WEEKLY, day,
+                               plan_items.WEEKLY_REVIEW)
+    return launch
+
+
+def _review_upsert(launch, cadence, day, plan) -> None:
+    due = launch.launch_at + timedelta(days=day)
+    review, created = PostLaunchReview.objects.get_or_create(
+        launch=launch, cadence=cadence, day=day, defaults={"due_at": due,
+                                                           "checks": _review_checks(plan)})
+    if not created and review.due_at != due:
+        review.due_at = due
+        review.save(update_fields=["due_at"])
+
+
+def launch_step_finish(*, step: LaunchStep, status: str, actor=None, notes: str = "",
+                       evidence_url: str = "", evidence_object=None, now=None) -> LaunchStep:
+    """Mark a step done, skipped or failed, with who, when and notes."""
+    if status == StepStatus.PENDING:
+        raise ValidationError({"status": "a step is finished as done, skipped or failed"})
+    if status == StepStatus.SKIPPED and not (notes or step.notes).strip():
+        raise ValidationError({"notes": "say why the step is skipped"})
+    step.status = status
+    step.completed_at = now or timezone.now()
+    step.completed_by = actor
+    if notes:
+        step.notes = notes
+    if evidence_url:
+        step.evidence_url = evidence_url
+    if evidence_object is not None:
+        step.evidence_set_object(evidence_object)
+    step.full_clean()
+    step.save()
+    return step
+
+
+def launch_steps_run_due(*, now=None) -> list[str]:
+    """Run the automated steps that are due and still pending; one line per step."""
+    now = now or timezone.now()
+    lines = []
+    due = LaunchStep.objects.filter(automated=True, status=StepStatus.PENDING,
+                                    due_at__lte=now).select_related("launch")
+    for step in due:
+        automation = AUTOMATIONS.get(step.label)
+        if automation is None:
+            lines.append(f"{step.launch.name} {step.label}: due, no automation installed "
+                         f"(run it by hand and tick it)")
+            continue
+        # Claim the step once: two schedulers must not run the backup twice.
+        if not LaunchStep.objects.filter(pk=step.pk, status=StepStatus.PENDING,
+                                         completed_at__isnull=True).update(completed_at=now):
+            continue
+        ok, note, evidence = automation(step, now)
+        launch_step_finish(step=step, status=StepStatus.DONE if ok else StepStatus.FAILED,
+                           notes=note, evidence_object=evidence, now=now)
+        lines.append(f"{step.launch.name} {step.label}: {'done' if ok else 'failed'}: {note}")
+    return lines
+
+
+def post_launch_review_prefill(*, review: PostLaunchReview, metrics: dict | None = None,
+                               now=None) -> PostLaunchReview:
+    """Fill the numbers each check asks for from /metrics (none when metrics are unavailable)."""
+    metrics = sources.metrics_now() if metrics is None else metrics
+    if metrics is None:
+        return review
+    figures = {}
+    for check in review.checks:
+        for key in check.get("metrics", []):
+            figures[key] = sources.metric_value(metrics, key)
+    review.figures = figures
+    review.figures_at = now or timezone.now()
+    review.save(update_fields=["figures", "figures_at"])
+    return review
+
+
+def post_launch_reviews_prefill_due(*, now=None) -> int:
+    """Pre-fill every open review that is due and has no numbers yet."""
+    now = now or timezone.now()
+    metrics = sources.metrics_now()
+    if metrics is None:
+        return 0
+    reviews = PostLaunchReview.objects.filter(status=PostLaunchReview.Status.OPEN,
+                                              due_at__lte=now, figures_at__isnull=True)
+    count = 0
+    for review in reviews:
+        post_launch_review_prefill(review=review, metrics=metrics, now=now)
+        count += 1
+    return count
+
+
+def post_launch_review_complete(*, review: PostLaunchReview, actor, notes: str = "",
+                                now=None) -> PostLaunchReview:
+    review.status = PostLaunchReview.Status.DONE
+    review.completed_by = actor
+    review.completed_at = now or timezone.now()
+    if notes:
+        review.notes = notes
+    review.full_clean()
+    review.save()
+    return review
