@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from ..models import LaunchDecision
 from ..selectors import readiness_compute, user_is_portal_admin
@@ -43,13 +43,13 @@ class LaunchDecisionAdmin(admin.ModelAdmin):
     @admin.display(description="frozen readiness")
     def snapshot_display(self, obj):
         s = obj.snapshot or {}
-        rows = "".join(
-            format_html("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        i["category"], i["text"], i["status"], i["evidence"])
-            for i in s.get("items", []))
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((i["category"], i["text"], i["status"], i["evidence"])
+             for i in s.get("items", [])))
         return format_html("<p>{} · {}% complete · taken {}</p><table>{}</table>",
                            s.get("decision"), s.get("percent_complete"), s.get("taken_at"),
-                           format_html(rows) if rows else "")
+                           rows)
 
     # Decisions are signed by Admins only, whatever the role matrix gives Operators.
     def has_add_permission(self, request):

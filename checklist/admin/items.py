@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -40,6 +41,7 @@ class VerificationInline(admin.TabularInline):
 
 @admin.register(ChecklistItem)
 class ChecklistItemAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["text", "category", "status", "required", "owner", "verifier_key",
                     "evidence_display"]
     list_filter = ["category", "status", "required"]

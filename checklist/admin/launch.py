@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from ..models import Launch, LaunchStep, PostLaunchReview, StepStatus
 from ..services.launch import (
@@ -11,6 +12,7 @@ from ..services.launch import (
 
 
 class StepInline(admin.TabularInline):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     model = LaunchStep
     extra = 0
     can_delete = False

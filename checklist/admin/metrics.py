@@ -21,8 +21,8 @@ class SuccessMetricAdmin(admin.ModelAdmin):
     list_display = ["text", "group", "target_display", "current", "met", "budget_left",
                     "source"]
     list_filter = ["group"]
-    readonly_fields = ["key", "group", "text", "source", "comparator", "target", "unit",
-                       "has_error_budget"]
+    fields = readonly_fields = ["key", "group", "text", "source", "comparator", "target",
+                                "unit", "has_error_budget"]
     inlines = [EntryInline]
 
     def has_add_permission(self, request):
