@@ -53,9 +53,9 @@ CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
         ("final-benchmarks", "Performance benchmarks met", None, True),
     ]),
     ("Deployment Checklist", [
-        ("deploy-env", "Environment variables set", None, True),
+        ("deploy-env", "Environment variables set", "environment_configured", True),
         ("deploy-migrated", "Database migrated", "database_migrated", True),
-        ("deploy-secrets", "Secrets configured", None, True),
+        ("deploy-secrets", "Secrets configured", "secrets_configured", True),
         ("deploy-api-keys", "API keys valid", None, True),
         ("deploy-health", "Health check passing", "health_check", True),
         ("deploy-monitoring", "Monitoring active", "scheduler_running", True),

@@ -6,6 +6,7 @@ detail string is kept as the item's evidence note. Checklist items name their
 verifier by key (plan_items.py); a key missing here is reported as not wired.
 """
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -136,3 +137,32 @@ def go_recorded(now: datetime) -> Result:
     if decision.regressed_at:
         return False, f"the GO of {decision.decided_at:%Y-%m-%d %H:%M} regressed", decision
     return True, f"GO recorded by {decision.decided_by}", decision
+
+
+# The contract's configuration (README / .env.example): set in the environment,
+# not left to development defaults. X_FILE counts for X (Docker/K8s secrets).
+DEPLOY_ENV = ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "BACKUP_DIR",
+              "BACKUP_ENCRYPTION_KEY", "WALLET_KEYS_DIR", "BOT_CONTROL_URL")
+DEV_SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+
+
+@verifier("environment_configured")
+def environment_configured(now: datetime) -> Result:
+    missing = [n for n in DEPLOY_ENV if not (os.environ.get(n) or os.environ.get(f"{n}_FILE"))]
+    if missing:
+        return False, f"not set in the environment: {', '.join(missing)}", None
+    return True, f"set: {', '.join(DEPLOY_ENV)}", None
+
+
+@verifier("secrets_configured")
+def secrets_configured(now: datetime) -> Result:
+    problems = []
+    if settings.DEBUG:
+        problems.append("DEBUG is on")
+    if settings.SECRET_KEY == DEV_SECRET_KEY or len(settings.SECRET_KEY) < 50:
+        problems.append("SECRET_KEY is the development key or shorter than 50 characters")
+    if not settings.BACKUP_ENCRYPTION_KEYS:
+        problems.append("BACKUP_ENCRYPTION_KEY is not set (wallet-key backups need it)")
+    if problems:
+        return False, "; ".join(problems), None
+    return True, "SECRET_KEY set (≥50 characters), BACKUP_ENCRYPTION_KEY set, DEBUG off", None

@@ -105,3 +105,31 @@ def test_the_scheduler_verifier_fails_on_a_stale_heartbeat(plan):
 def test_the_periodic_task_returns_a_short_summary(plan, docs_site):
     summary = checklist_verify_task()
     assert "verified" in summary and summary.endswith("NO-GO")
+
+
+def test_the_environment_verifier_names_what_is_missing(plan, monkeypatch):
+    from checklist.verifiers import DEPLOY_ENV
+
+    for name in DEPLOY_ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"{name}_FILE", raising=False)
+    checklist_verify()
+    result = item("deploy-env").verifications.get()
+    assert not result.passed and "BOT_CONTROL_URL" in result.detail
+    for name in DEPLOY_ENV:
+        monkeypatch.setenv(name, "set")
+    monkeypatch.delenv("SECRET_KEY")
+    monkeypatch.setenv("SECRET_KEY_FILE", "/run/secrets/key")
+    checklist_verify()
+    assert item("deploy-env").status == ItemStatus.DONE
+
+
+def test_the_secrets_verifier_wants_a_real_secret_key_and_a_backup_key(plan, settings):
+    settings.BACKUP_ENCRYPTION_KEYS = []
+    checklist_verify()
+    result = item("deploy-secrets").verifications.get()
+    assert not result.passed and "BACKUP_ENCRYPTION_KEY is not set" in result.detail
+    settings.BACKUP_ENCRYPTION_KEYS = ["k" * 44]
+    settings.SECRET_KEY = "s" * 60
+    checklist_verify()
+    assert item("deploy-secrets").status == ItemStatus.DONE
