@@ -52,7 +52,10 @@ class ChecklistItemAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["key", "category", "text", "required", "owner", "status",
                            "status_changed_at", "verifier_key"]}),
-        ("Evidence", {"fields": ["evidence_url", "evidence_note", "evidence_object_link"]}),
+        ("Evidence", {"fields": ["evidence_url", "evidence_note", "evidence_content_type",
+                                 "evidence_object_id", "evidence_label", "evidence_object_link"],
+                      "description": "A link, a note, or a recorded object (its type and id: "
+                                     "a backup run, a restore drill, a health sample...)."}),
         ("Waiver", {"fields": ["waiver_reason", "waived_by"],
                     "description": "A required item is waived only with a reason and an "
                                    "approver."}),
@@ -61,8 +64,11 @@ class ChecklistItemAdmin(admin.ModelAdmin):
     inlines = [EventInline, VerificationInline]
     actions = ["run_verifiers"]
 
+    def has_add_permission(self, request):
+        return False  # the plan's items are seeded by bootstrap
+
     def has_delete_permission(self, request, obj=None):
-        return False  # the plan's items are seeded; waive one instead of deleting it
+        return False  # waive an item instead of deleting it
 
     @admin.display(description="evidence")
     def evidence_display(self, obj):

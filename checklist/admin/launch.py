@@ -4,6 +4,7 @@ from django.db import models
 
 from ..models import Launch, LaunchStep, PostLaunchReview, StepStatus
 from ..services.launch import (
+    launch_ensure,
     launch_schedule,
     launch_step_finish,
     post_launch_review_complete,
@@ -33,6 +34,7 @@ class LaunchAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        launch_ensure(name=obj.name)  # a new launch gets the plan's steps
         if "launch_at" in form.changed_data and obj.launch_at:
             launch_schedule(launch=obj, launch_at=obj.launch_at)
             self.message_user(request, "due times and the 30 days of reviews planned")

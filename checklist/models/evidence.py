@@ -1,5 +1,6 @@
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -19,6 +20,23 @@ class EvidenceFields(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_evidence_object(self) -> None:
+        """A referenced object must exist; its label defaults to its name."""
+        if bool(self.evidence_content_type_id) != bool(self.evidence_object_id):
+            raise ValidationError({"evidence_object_id": "give both the object type and its id"})
+        if not self.evidence_content_type_id:
+            return
+        model = self.evidence_content_type.model_class()
+        try:
+            obj = model._default_manager.filter(pk=self.evidence_object_id).first()
+        except (ValueError, TypeError, ValidationError, AttributeError):
+            obj = None  # not a valid id for that model (or the model is gone)
+        if obj is None:
+            raise ValidationError({"evidence_object_id": f"no {self.evidence_content_type.name} with "
+                                                         f"id {self.evidence_object_id}"})
+        if not self.evidence_label:
+            self.evidence_label = str(obj)[:200]
 
     @property
     def has_evidence(self) -> bool:

@@ -47,6 +47,7 @@ class ChecklistItem(EvidenceFields):
         return self.status not in CLOSED_STATUSES
 
     def clean(self):
+        self.clean_evidence_object()
         if self.status == ItemStatus.DONE and not self.has_evidence:
             raise ValidationError(
                 {"status": "An item is done only with evidence: a link, a note or a recorded "

@@ -49,6 +49,9 @@ class LaunchStep(EvidenceFields):
     def __str__(self):
         return f"{self.label}: {self.text}"
 
+    def clean(self):
+        self.clean_evidence_object()
+
 
 class PostLaunchReview(models.Model):
     """A daily or weekly review of the first 30 days, pre-filled with the numbers it asks for."""

@@ -62,6 +62,7 @@ def test_an_operator_ticks_an_item_in_admin_with_evidence_and_it_is_recorded(
     url = reverse("admin:checklist_checklistitem_change", args=[item.pk])
     form = {"required": "on", "owner": "", "status": "done", "evidence_url": "",
             "evidence_note": "", "waiver_reason": "", "waived_by": "",
+            "evidence_content_type": "", "evidence_object_id": "", "evidence_label": "",
             "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
             "verifications-TOTAL_FORMS": "0", "verifications-INITIAL_FORMS": "0"}
     response = client.post(url, form)

@@ -96,3 +96,23 @@ def test_the_readiness_api_uses_a_bounded_number_of_queries(plan, read_client,
                                                            django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         read_client.get("/api/v1/readiness")
+
+
+def test_evidence_can_be_a_recorded_object_that_must_exist(plan, approver):
+    from django.contrib.contenttypes.models import ContentType
+
+    from checklist.models import LaunchDecision
+    from checklist.services.decisions import launch_decision_record
+
+    approver.is_superuser = True
+    approver.save()
+    decision = launch_decision_record(decision="NO-GO", user=approver)
+    item = ChecklistItem.objects.get(key="ops-rollback")
+    item.evidence_content_type = ContentType.objects.get_for_model(LaunchDecision)
+    item.evidence_object_id = "999"
+    with pytest.raises(Exception, match="no launch decision with id 999"):
+        checklist_item_set_status(item=item, status=ItemStatus.DONE, actor=approver)
+    item.evidence_object_id = str(decision.pk)
+    checklist_item_set_status(item=item, status=ItemStatus.DONE, actor=approver)
+    item.refresh_from_db()
+    assert item.evidence_object == decision and item.evidence_label == str(decision)
