@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Access: API tokens and roles"
+
+    def ready(self):
+        from . import schema  # noqa: F401  registers the OpenAPI auth extension

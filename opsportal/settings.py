@@ -153,6 +153,22 @@ BACKUP_ENCRYPTION_KEYS = env.list("BACKUP_ENCRYPTION_KEY", default=[])
 if env.str("BACKUP_ENCRYPTION_KEY_FILE", default=""):
     BACKUP_ENCRYPTION_KEYS = [k.strip() for k in _secret("BACKUP_ENCRYPTION_KEY").split(",")]
 WALLET_KEYS_DIR = env.path("WALLET_KEYS_DIR", default=str(VAR_DIR / "wallet_keys"))
+# Backups go through Django's storage API (alias "backups"): the default is a
+# local directory; BACKUP_STORAGE_BACKEND=storages.backends.s3.S3Storage (with
+# django-storages installed and its AWS_* settings) sends them to S3 instead.
+_backup_backend = env.str("BACKUP_STORAGE_BACKEND",
+                          default="django.core.files.storage.FileSystemStorage")
+STORAGES["backups"] = {
+    "BACKEND": _backup_backend,
+    "OPTIONS": {"location": str(BACKUP_DIR)} if _backup_backend.endswith("FileSystemStorage")
+    else {},
+}
+# The log files the weekly `logs` backup compresses, archives and rotates.
+LOG_DIR = env.path("LOG_DIR", default=str(VAR_DIR / "log"))
+# A run or drill still "running" after this long is taken for dead by the next one.
+BACKUP_RUN_TIMEOUT_SECONDS = env.int("BACKUP_RUN_TIMEOUT_SECONDS", default=3 * 3600)
+# The plan's recovery time objective: a slower restore drill fails.
+RESTORE_OBJECTIVE_SECONDS = env.int("RESTORE_OBJECTIVE_SECONDS", default=3600)
 BOT_CONTROL_URL = env.str("BOT_CONTROL_URL", default="")
 # Every request to an outside service (RPC probe, bot control, webhooks) is bounded.
 OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=5.0)
@@ -204,10 +220,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+    # Several models have a `status`; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "monitoring.models.incidents.IncidentStatus",
+        "PostmortemStatusEnum": "monitoring.models.incidents.PostmortemStatus",
+        "ActionItemStatusEnum": "monitoring.models.incidents.ActionItemStatus",
     },
-    "SECURITY": [{"bearerAuth": []}],
 }
 
 # --- Logging ----------------------------------------------------------------

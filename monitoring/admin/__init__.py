@@ -1,2 +1,2 @@
 # One module per aggregate's admin; importing registers them.
-from . import scheduler  # noqa: F401
+from . import incidents, postmortems, scheduler  # noqa: F401

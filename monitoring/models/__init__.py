@@ -1,4 +1,5 @@
 # One module per aggregate; every model is imported here for Django.
+from .incidents import ActionItem, Incident, IncidentTimelineEntry, Postmortem
 from .scheduler import SchedulerHeartbeat
 
-__all__ = ["SchedulerHeartbeat"]
+__all__ = ["ActionItem", "Incident", "IncidentTimelineEntry", "Postmortem", "SchedulerHeartbeat"]

@@ -1,0 +1,36 @@
+"""The plan's backup schedules and default policies, declared in code.
+
+`backups_bootstrap` upserts them by name, so an operator's edits in admin
+(enabled, interval) survive a deploy.
+"""
+
+import json
+
+from opsportal.scheduling import Schedule
+
+from .models import BackupKind
+
+HOUR = 3600
+DAY = 24 * HOUR
+WEEK = 7 * DAY
+
+# kind -> (schedule seconds, grace seconds, keep last N, keep D days)
+POLICY_DEFAULTS = {
+    BackupKind.DATABASE: (6 * HOUR, HOUR, 8, 7),
+    BackupKind.WALLET_KEYS: (DAY, 2 * HOUR, 7, 30),
+    BackupKind.CONFIG: (DAY, 2 * HOUR, 7, 30),
+    BackupKind.LOGS: (WEEK, DAY, 4, 90),
+}
+
+SCHEDULE_NAMES = {kind: f"backup {kind}" for kind in BackupKind.values}
+DRILL_SCHEDULE_NAME = "restore drill"
+
+SCHEDULES = [
+    *(
+        Schedule(name=SCHEDULE_NAMES[kind], task="backups.tasks.backup_scheduled",
+                 every_seconds=seconds, kwargs=json.dumps({"kind": str(kind)}))
+        for kind, (seconds, *_rest) in POLICY_DEFAULTS.items()
+    ),
+    Schedule(name=DRILL_SCHEDULE_NAME, task="backups.tasks.restore_drill_task",
+             every_seconds=WEEK, kwargs=json.dumps({"trigger": "schedule"})),
+]

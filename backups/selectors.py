@@ -1,0 +1,81 @@
+"""Reads for backups; other apps (monitoring, checklist) call only these."""
+
+import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from .models import BackupKind, BackupPolicy, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
+from .schedules import DRILL_SCHEDULE_NAME, POLICY_DEFAULTS, SCHEDULE_NAMES
+
+
+def backup_policy(*, kind: str) -> BackupPolicy:
+    """The stored policy, or the plan's default (unsaved) before bootstrap ran."""
+    policy = BackupPolicy.objects.filter(kind=kind).first()
+    if policy is None:
+        seconds, grace, keep_last, keep_days = POLICY_DEFAULTS[kind]
+        policy = BackupPolicy(kind=kind, schedule_seconds=seconds, grace_seconds=grace,
+                              keep_last=keep_last, keep_days=keep_days)
+    return policy
+
+
+def backup_last_success(*, kind: str) -> BackupRun | None:
+    return (BackupRun.objects.filter(kind=kind, status=BackupStatus.SUCCEEDED,
+                                     pruned_at__isnull=True)
+            .order_by("-finished_at", "-id").first())
+
+
+def _ago(delta: datetime.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def backup_is_fresh(*, kind: str, now: datetime.datetime | None = None) -> tuple[bool, str]:
+    """True while the last successful run is younger than its schedule plus grace."""
+    now = now or timezone.now()
+    last = backup_last_success(kind=kind)
+    if last is None:
+        return False, f"no successful {kind} backup yet"
+    policy = backup_policy(kind=kind)
+    limit = datetime.timedelta(seconds=policy.schedule_seconds + policy.grace_seconds)
+    age = now - last.finished_at
+    if age > limit:
+        return False, f"last {kind} backup {_ago(age)} ago, over its {_ago(limit)} limit"
+    return True, f"last {kind} backup {_ago(age)} ago"
+
+
+def restore_drill_last(*, passed_only: bool = False) -> RestoreDrill | None:
+    drills = RestoreDrill.objects.exclude(verdict=DrillVerdict.RUNNING)
+    if passed_only:
+        drills = drills.filter(verdict=DrillVerdict.PASSED)
+    return drills.select_related("run").order_by("-finished_at", "-id").first()
+
+
+def backup_schedules_enabled() -> dict[str, bool]:
+    """{kind: its periodic task exists and is enabled}."""
+    enabled = dict(PeriodicTask.objects.filter(name__in=SCHEDULE_NAMES.values())
+                   .values_list("name", "enabled"))
+    return {kind: enabled.get(SCHEDULE_NAMES[kind], False) for kind in BackupKind.values}
+
+
+def restore_drill_schedule_enabled() -> bool:
+    return PeriodicTask.objects.filter(name=DRILL_SCHEDULE_NAME, enabled=True).exists()
+
+
+def backup_runs_list(*, kind: str | None = None, status: str | None = None) -> QuerySet:
+    runs = BackupRun.objects.all()
+    if kind:
+        runs = runs.filter(kind=kind)
+    if status:
+        runs = runs.filter(status=status)
+    return runs.order_by("-created_at", "-id")
+
+
+def restore_drills_list(*, verdict: str | None = None) -> QuerySet:
+    drills = RestoreDrill.objects.select_related("run")
+    if verdict:
+        drills = drills.filter(verdict=verdict)
+    return drills.order_by("-started_at", "-id")

@@ -1,0 +1,36 @@
+"""Writes and workflows for backups. Modules: runs (backup runs), drills (restore and
+restore drills), retention, database and archives (the kinds), common."""
+
+from opsportal.scheduling import periodic_task_upsert
+
+from ..models import BackupPolicy
+from ..schedules import POLICY_DEFAULTS, SCHEDULES
+from .common import BackupError, Progress
+from .drills import backup_restore, restore_drill_run
+from .retention import backup_runs_prune
+from .runs import backup_run_create, backup_run_execute, backup_run_now, backup_runs_reap_stale
+
+__all__ = ["BackupError", "Progress", "backup_restore", "backup_run_create",
+           "backup_run_execute", "backup_run_now", "backup_runs_prune",
+           "backup_runs_reap_stale", "backup_scheduled_run", "backups_bootstrap",
+           "restore_drill_run"]
+
+
+def backup_scheduled_run(*, kind: str) -> str:
+    """One scheduled backup, then retention for its kind; a summary line."""
+    run = backup_run_now(kind=kind, trigger="schedule")
+    pruned = backup_runs_prune(kind=kind)
+    return f"backup {kind} #{run.pk} {run.status}; pruned {len(pruned)}"
+
+
+def backups_bootstrap() -> list[str]:
+    """Idempotent: a policy per kind (operator edits kept) and the plan's schedules."""
+    new_policies = 0
+    for kind, (seconds, grace, keep_last, keep_days) in POLICY_DEFAULTS.items():
+        _, created = BackupPolicy.objects.get_or_create(
+            kind=kind, defaults={"schedule_seconds": seconds, "grace_seconds": grace,
+                                 "keep_last": keep_last, "keep_days": keep_days})
+        new_policies += created
+    created = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
+    return [f"backup policies: {len(POLICY_DEFAULTS)} ({new_policies} new)",
+            f"backup schedules: {len(SCHEDULES)} ({len(created)} new)"]

@@ -1,0 +1,208 @@
+"""A backup run's life: queued -> running -> succeeded | failed, nothing else."""
+
+import datetime
+import logging
+import os
+import socket
+from pathlib import Path
+
+import psutil
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from ..models import BackupKind, BackupRun, BackupRunEvent, BackupStatus, DrillVerdict, RestoreDrill
+from . import archives, database
+from .common import (
+    BackupError,
+    Progress,
+    fsync_file,
+    publish,
+    sha256_file,
+    staging_leftovers_remove,
+    staging_path,
+)
+
+logger = logging.getLogger(__name__)
+
+TRANSITIONS = {
+    BackupStatus.QUEUED: {BackupStatus.RUNNING, BackupStatus.FAILED},
+    BackupStatus.RUNNING: {BackupStatus.SUCCEEDED, BackupStatus.FAILED},
+}
+
+
+def backup_kind_validate(kind: str) -> str:
+    if kind not in BackupKind.values:
+        raise BackupError(f"unknown backup kind '{kind}'; expected one of "
+                          f"{', '.join(BackupKind.values)}")
+    return kind
+
+
+def backup_run_create(*, kind: str, trigger: str = "manual") -> BackupRun:
+    """A queued run of a known kind, with its first history record."""
+    backup_kind_validate(kind)
+    run = BackupRun(kind=kind, trigger=trigger)
+    run.full_clean()
+    with transaction.atomic():
+        run.save()
+        BackupRunEvent.objects.create(run=run, to_status=BackupStatus.QUEUED, note=trigger)
+    return run
+
+
+def backup_run_transition(*, run: BackupRun, to: str, note: str = "", **fields) -> bool:
+    """Move run to `to` if nobody moved it first (conditional UPDATE); False if lost the race."""
+    if to not in TRANSITIONS.get(run.status, set()):
+        raise BackupError(f"backup run {run.pk} cannot go from {run.status} to {to}")
+    with transaction.atomic():
+        claimed = BackupRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=to, **fields)
+        if claimed != 1:
+            return False
+        BackupRunEvent.objects.create(run=run, from_status=run.status, to_status=to,
+                                      note=note[:2000])
+    run.status = to
+    for key, value in fields.items():
+        setattr(run, key, value)
+    return True
+
+
+def _process_alive(pid: int | None, since: datetime.datetime) -> bool:
+    if not pid:
+        return False
+    try:
+        # A recycled pid belongs to a process started after our run began.
+        return psutil.Process(pid).create_time() <= since.timestamp() + 1
+    except psutil.Error:
+        return False
+
+
+def _stale_reason(obj, *, status: str, started: datetime.datetime, now) -> str:
+    timeout = datetime.timedelta(seconds=settings.BACKUP_RUN_TIMEOUT_SECONDS)
+    if now - started > timeout:
+        return f"still {status} after {int(timeout.total_seconds())} s: taken for dead"
+    if status == "running" and obj.host == socket.gethostname() and obj.pid != os.getpid() \
+            and not _process_alive(obj.pid, started):
+        return f"its process {obj.pid} on {obj.host} is gone (killed or crashed)"
+    return ""
+
+
+def backup_runs_reap_stale(*, now: datetime.datetime | None = None) -> int:
+    """Mark failed the runs and drills a killed process left queued or running."""
+    now = now or timezone.now()
+    reaped = 0
+    for run in BackupRun.objects.filter(status__in=[BackupStatus.QUEUED, BackupStatus.RUNNING]):
+        reason = _stale_reason(run, status=run.status, now=now,
+                               started=run.started_at or run.created_at)
+        if reason and backup_run_transition(run=run, to=BackupStatus.FAILED, note=reason,
+                                            error=reason, finished_at=now):
+            reaped += 1
+    for drill in RestoreDrill.objects.filter(verdict=DrillVerdict.RUNNING):
+        reason = _stale_reason(drill, status="running", started=drill.started_at, now=now)
+        if reason and RestoreDrill.objects.filter(pk=drill.pk, verdict=DrillVerdict.RUNNING) \
+                .update(verdict=DrillVerdict.FAILED, reason=reason, finished_at=now):
+            reaped += 1
+            _drop_orphan_scratch(drill.scratch)
+    # A staged file untouched for the whole timeout belongs to no live run (a live
+    # one is being written to); younger ones may be another process's work.
+    staging_leftovers_remove(older_than_seconds=settings.BACKUP_RUN_TIMEOUT_SECONDS)
+    return reaped
+
+
+def _drop_orphan_scratch(name: str) -> None:
+    """A killed drill never dropped its scratch database; do it for it."""
+    live = live_database()
+    if live.vendor == database.POSTGRES and "_drill_" in name:
+        try:
+            database.pg_database_drop(server=live, name=name)
+        except Exception:  # best effort: the drill is recorded failed either way
+            logger.warning("could not drop the orphan scratch database %s", name)
+
+
+def live_database() -> database.DbTarget:
+    return database.DbTarget.from_settings(connections["default"].settings_dict)
+
+
+def _produce(*, kind: str, dest: Path, progress: Progress):
+    """Write the archive to dest; (manifest, encrypted, after-publish hook or None)."""
+    if kind == BackupKind.DATABASE:
+        db = live_database()
+        if db.vendor == database.POSTGRES:
+            return database.pg_dump(db=db, dest=dest, progress=progress), False, None
+        return database.sqlite_dump(db=db, dest=dest, progress=progress), False, None
+    if kind == BackupKind.WALLET_KEYS:
+        return archives.wallet_keys_archive(dest=dest, progress=progress), True, None
+    if kind == BackupKind.CONFIG:
+        return archives.config_export(dest=dest, progress=progress), False, None
+    manifest, rotate = archives.logs_archive(dest=dest, progress=progress)
+    return manifest, False, rotate
+
+
+def _check(*, kind: str, path: Path, manifest: dict) -> None:
+    if kind == BackupKind.DATABASE:
+        if manifest["vendor"] == database.POSTGRES:
+            database.pg_check_archive(path=path, manifest=manifest)
+        else:
+            database.sqlite_check_archive(path=path, manifest=manifest)
+    elif kind == BackupKind.WALLET_KEYS:
+        archives.wallet_keys_check(path=path, manifest=manifest)
+    elif kind == BackupKind.CONFIG:
+        archives.config_check(path=path, manifest=manifest)
+    else:
+        archives.logs_check(path=path, manifest=manifest)
+
+
+def _extension(kind: str) -> str:
+    if kind == BackupKind.DATABASE:
+        return ".dump" if live_database().vendor == database.POSTGRES else ".sqlite3"
+    return {BackupKind.WALLET_KEYS: ".tar.fernet", BackupKind.CONFIG: ".json",
+            BackupKind.LOGS: ".tar.gz"}[kind]
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}" \
+        if not isinstance(exc, BackupError) else (text[0] if text else "backup failed")
+
+
+def backup_run_execute(*, run: BackupRun, progress: Progress | None = None) -> BackupRun:
+    """Claim a queued run and produce it: staged, fsynced, checked, then published.
+
+    Any failure (a crash of the tool, a full disk, an unwritable directory) ends
+    in a failed run and no archive under the final name.
+    """
+    progress = progress or Progress()
+    backup_runs_reap_stale()
+    run.refresh_from_db()
+    if run.status != BackupStatus.QUEUED:
+        return run  # already claimed, done or reaped: a duplicate delivery does no harm
+    now = timezone.now()
+    if not backup_run_transition(run=run, to=BackupStatus.RUNNING, note="started",
+                                 started_at=now, host=socket.gethostname(), pid=os.getpid()):
+        return run  # another worker claimed it between our read and our update
+    name = f"{run.kind}/{run.kind}-{now:%Y%m%dT%H%M%SZ}-{run.pk}{_extension(run.kind)}"
+    rotate = None
+    try:
+        with staging_path(name) as tmp:
+            manifest, encrypted, rotate = _produce(kind=run.kind, dest=tmp, progress=progress)
+            fsync_file(tmp)
+            size, digest = sha256_file(tmp)
+            _check(kind=run.kind, path=tmp, manifest=manifest)
+            stored = publish(tmp, name)
+    except Exception as exc:  # every failure is recorded; the message is for the operator
+        logger.warning("backup run %s (%s) failed: %s", run.pk, run.kind, _one_line(exc))
+        backup_run_transition(run=run, to=BackupStatus.FAILED, note=_one_line(exc),
+                              error=_one_line(exc), finished_at=timezone.now())
+        return run
+    backup_run_transition(run=run, to=BackupStatus.SUCCEEDED, note="checked and stored",
+                          finished_at=timezone.now(), size_bytes=size, sha256=digest,
+                          encrypted=encrypted, storage_name=stored, manifest=manifest)
+    if rotate:
+        rotate()
+    return run
+
+
+def backup_run_now(*, kind: str, trigger: str = "command",
+                   progress: Progress | None = None) -> BackupRun:
+    """Create and execute a run in this process (commands, scheduled tasks)."""
+    return backup_run_execute(run=backup_run_create(kind=kind, trigger=trigger),
+                              progress=progress)
