@@ -15,6 +15,12 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from backups.selectors import (
+    backup_is_fresh,
+    backup_last_success,
+    backup_schedules_enabled,
+    restore_drill_last,
+)
 from monitoring.selectors import scheduler_last_seen
 from monitoring.services.health import health_evaluate
 
@@ -32,6 +38,9 @@ DOC_PAGES = {
     "runbook": "runbook/index.html",
 }
 SCHEDULER_FRESH_FOR = timedelta(seconds=120)
+# The plan's Task 4: "Restore tested successfully", "Recovery time <1 hour"; a
+# drill older than a week no longer proves the current backups restore.
+RESTORE_DRILL_MAX_AGE = timedelta(days=7)
 
 REGISTRY: dict[str, Verifier] = {}
 
@@ -166,3 +175,44 @@ def secrets_configured(now: datetime) -> Result:
     if problems:
         return False, "; ".join(problems), None
     return True, "SECRET_KEY set (≥50 characters), BACKUP_ENCRYPTION_KEY set, DEBUG off", None
+
+
+@verifier("backups_automated")
+def backups_automated(now: datetime) -> Result:
+    """Every kind's schedule is enabled and its last successful run is within schedule + grace."""
+    schedules = backup_schedules_enabled()
+    disabled = sorted(kind for kind, enabled in schedules.items() if not enabled)
+    stale = []
+    notes = []
+    for kind in sorted(schedules):
+        fresh, note = backup_is_fresh(kind=kind, now=now)
+        notes.append(note)
+        if not fresh:
+            stale.append(note)
+    evidence = backup_last_success(kind="database")
+    if disabled:
+        return False, f"schedule disabled for: {', '.join(disabled)}", evidence
+    if stale:
+        return False, "; ".join(stale), evidence
+    return True, "every schedule enabled; " + "; ".join(notes), evidence
+
+
+@verifier("restore_tested")
+def restore_tested(now: datetime) -> Result:
+    """A passing restore drill within 7 days, under the recovery objective."""
+    drill = restore_drill_last(passed_only=True)
+    if drill is None:
+        last = restore_drill_last()
+        why = f" (last drill {last.verdict}: {last.reason})" if last else ""
+        return False, f"no passing restore drill{why}", last
+    objective = settings.RESTORE_OBJECTIVE_SECONDS
+    when = drill.finished_at or drill.started_at
+    age = now - when
+    if age > RESTORE_DRILL_MAX_AGE:
+        return False, (f"last passing drill {age.days} days old, older than "
+                       f"{RESTORE_DRILL_MAX_AGE.days} days"), drill
+    if drill.duration_seconds is None or drill.duration_seconds >= objective:
+        return False, (f"last passing drill took {drill.duration_seconds} s, not under the "
+                       f"{objective} s recovery objective"), drill
+    return True, (f"{drill} restored run #{drill.run_id} in {drill.duration_seconds:.1f} s "
+                  f"(objective {objective} s) at {when:%Y-%m-%d %H:%M} UTC"), drill

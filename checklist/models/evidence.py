@@ -33,8 +33,9 @@ class EvidenceFields(models.Model):
         except (ValueError, TypeError, ValidationError, AttributeError):
             obj = None  # not a valid id for that model (or the model is gone)
         if obj is None:
-            raise ValidationError({"evidence_object_id": f"no {self.evidence_content_type.name} with "
-                                                         f"id {self.evidence_object_id}"})
+            kind = self.evidence_content_type.name
+            raise ValidationError(
+                {"evidence_object_id": f"no {kind} with id {self.evidence_object_id}"})
         if not self.evidence_label:
             self.evidence_label = str(obj)[:200]
 

@@ -6,14 +6,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from backups.services import backup_run_now
+
 from .. import plan_items, sources
 from ..models import Launch, LaunchStep, PostLaunchReview, StepStatus
 
 DEFAULT_LAUNCH = "V1"
+
+
+def _database_backup(step: LaunchStep, now) -> tuple[bool, str, object]:
+    """T-12h: a database backup now, through the backups app; the run is the evidence."""
+    run = backup_run_now(kind="database", trigger="launch")
+    if run.status == "succeeded":
+        return True, f"database backup run #{run.pk} succeeded ({run.size_bytes} bytes)", run
+    return False, f"database backup run #{run.pk} {run.status}: {run.error}", run
+
+
 # Automated steps, by label: a function(step, now) -> (ok, note, evidence object or None).
-# The T-12h database backup runs through backups.services once the backups app
-# (issue 6) is on main; until then it has no automation and stays a manual step.
-AUTOMATIONS: dict = {}
+AUTOMATIONS = {"T-12h": _database_backup}
 
 
 def launch_ensure(*, name: str = DEFAULT_LAUNCH) -> tuple[Launch, int]:
@@ -93,6 +103,27 @@ def launch_step_finish(*, step: LaunchStep, status: str, actor=None, notes: str 
     return step
 
 
+def launch_step_run(*, step: LaunchStep, now=None) -> str:
+    """Run an automated step now (due or not), once; records the outcome and its evidence."""
+    now = now or timezone.now()
+    automation = AUTOMATIONS.get(step.label)
+    if automation is None:
+        raise ValidationError(f"{step.label} has no automation: do it by hand and tick it")
+    # Claim the step once: two schedulers (or a click and the scheduler) must
+    # not run the backup twice.
+    if not LaunchStep.objects.filter(pk=step.pk, status=StepStatus.PENDING,
+                                     completed_at__isnull=True).update(completed_at=now):
+        return f"{step.launch.name} {step.label}: already {step.status} or running"
+    try:
+        ok, note, evidence = automation(step, now)
+    except Exception as exc:  # recorded as a failed step rather than left claimed forever
+        ok, note, evidence = False, f"{exc.__class__.__name__}: {exc}", None
+    step.refresh_from_db()
+    launch_step_finish(step=step, status=StepStatus.DONE if ok else StepStatus.FAILED,
+                       notes=note, evidence_object=evidence, now=now)
+    return f"{step.launch.name} {step.label}: {'done' if ok else 'failed'}: {note}"
+
+
 def launch_steps_run_due(*, now=None) -> list[str]:
     """Run the automated steps that are due and still pending; one line per step."""
     now = now or timezone.now()
@@ -100,19 +131,11 @@ def launch_steps_run_due(*, now=None) -> list[str]:
     due = LaunchStep.objects.filter(automated=True, status=StepStatus.PENDING,
                                     due_at__lte=now).select_related("launch")
     for step in due:
-        automation = AUTOMATIONS.get(step.label)
-        if automation is None:
+        if step.label not in AUTOMATIONS:
             lines.append(f"{step.launch.name} {step.label}: due, no automation installed "
                          f"(run it by hand and tick it)")
             continue
-        # Claim the step once: two schedulers must not run the backup twice.
-        if not LaunchStep.objects.filter(pk=step.pk, status=StepStatus.PENDING,
-                                         completed_at__isnull=True).update(completed_at=now):
-            continue
-        ok, note, evidence = automation(step, now)
-        launch_step_finish(step=step, status=StepStatus.DONE if ok else StepStatus.FAILED,
-                           notes=note, evidence_object=evidence, now=now)
-        lines.append(f"{step.launch.name} {step.label}: {'done' if ok else 'failed'}: {note}")
+        lines.append(launch_step_run(step=step, now=now))
     return lines
 
 

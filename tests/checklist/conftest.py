@@ -46,3 +46,23 @@ def close_all_but(approver):
                                           evidence_url="https://example.com/evidence")
 
     return close
+
+
+@pytest.fixture
+def backup_env(settings, tmp_path):
+    """A private backup directory, wallet keys, logs and an encryption key per test."""
+    from cryptography.fernet import Fernet
+
+    backup_dir = tmp_path / "backups"
+    settings.BACKUP_DIR = backup_dir
+    settings.STORAGES = {**settings.STORAGES, "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(backup_dir)}}}
+    settings.WALLET_KEYS_DIR = tmp_path / "wallet_keys"
+    (tmp_path / "wallet_keys").mkdir()
+    (tmp_path / "wallet_keys" / "trader.json").write_text('{"secret_key": "test"}')
+    settings.LOG_DIR = tmp_path / "log"
+    (tmp_path / "log").mkdir()
+    (tmp_path / "log" / "bot.log").write_text("started\n")
+    settings.BACKUP_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    return tmp_path
