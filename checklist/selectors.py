@@ -18,7 +18,7 @@ def user_is_portal_admin(user) -> bool:
 
 def checklist_items_with_last_verification():
     latest = VerificationResult.objects.filter(item=OuterRef("pk")).order_by("-checked_at", "-id")
-    return (ChecklistItem.objects.select_related("owner", "evidence_content_type")
+    return (ChecklistItem.objects.select_related("owner", "waived_by", "evidence_content_type")
             .annotate(last_passed=Subquery(latest.values("passed")[:1]),
                       last_detail=Subquery(latest.values("detail")[:1]),
                       last_checked_at=Subquery(latest.values("checked_at")[:1]))

@@ -101,3 +101,12 @@ def test_a_hand_entered_success_metric_records_who_entered_it(client, plan, oper
     assert response.status_code == 302
     entry = metric.entries.get()
     assert entry.entered_by == operator and entry.source == "cohort export"
+
+
+def test_the_readiness_page_costs_a_bounded_number_of_queries(client, plan, viewer,
+                                                              close_all_but,
+                                                              django_assert_max_num_queries):
+    close_all_but()  # every item waived or done: approvers and evidence on the page
+    client.force_login(viewer)
+    with django_assert_max_num_queries(12):
+        assert client.get("/readiness/").status_code == 200
