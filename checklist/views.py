@@ -1,9 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
 
 from .selectors import launch_decision_latest, readiness_compute, user_is_portal_admin
 from .services.metrics import success_metrics_evaluate
+from .services.verification import checklist_verify
 
 
 @staff_member_required
@@ -17,5 +21,16 @@ def readiness_page(request):
         "decision": launch_decision_latest(),
         "metrics": success_metrics_evaluate(),
         "can_decide": user_is_portal_admin(request.user),
+        "can_verify": request.user.has_perm("checklist.change_checklistitem"),
     }
     return TemplateResponse(request, "checklist/readiness.html", context)
+
+
+@staff_member_required
+@require_POST
+def readiness_verify(request):
+    """Run the verifiers now (Operators and Admins: they may change checklist items)."""
+    if not request.user.has_perm("checklist.change_checklistitem"):
+        raise PermissionDenied
+    messages.success(request, checklist_verify()["summary"])
+    return redirect("readiness")

@@ -110,3 +110,15 @@ def test_the_readiness_page_costs_a_bounded_number_of_queries(client, plan, view
     client.force_login(viewer)
     with django_assert_max_num_queries(12):
         assert client.get("/readiness/").status_code == 200
+
+
+def test_an_operator_runs_the_verifiers_from_the_readiness_page(client, plan, docs_site,
+                                                                 operator, viewer):
+    client.force_login(viewer)
+    assert client.post("/readiness/verify").status_code == 403
+    client.force_login(operator)
+    assert client.get("/readiness/verify").status_code == 405
+    response = client.post("/readiness/verify", follow=True)
+    assert response.redirect_chain[-1][0] == "/readiness/"
+    assert "verified" in response.content.decode()
+    assert ChecklistItem.objects.get(key="exit-docs").status == ItemStatus.DONE
