@@ -73,8 +73,7 @@ class PostLaunchReviewAdmin(admin.ModelAdmin):
     @admin.action(description="Pre-fill the numbers from /metrics now")
     def prefill(self, request, queryset):
         done = sum(bool(post_launch_review_prefill(review=r).figures_at) for r in queryset)
-        self.message_user(request, f"{done} of {queryset.count()} review(s) pre-filled"
-                          + ("" if done else " (metrics not available yet)"))
+        self.message_user(request, f"{done} of {queryset.count()} review(s) pre-filled")
 
     @admin.action(description="Mark reviewed")
     def complete(self, request, queryset):

@@ -108,7 +108,8 @@ def test_the_readiness_page_costs_a_bounded_number_of_queries(client, plan, view
                                                               django_assert_max_num_queries):
     close_all_but()  # every item waived or done: approvers and evidence on the page
     client.force_login(viewer)
-    with django_assert_max_num_queries(12):
+    # fixed cost: session, user, items, decision, metrics; not one per item
+    with django_assert_max_num_queries(20):
         assert client.get("/readiness/").status_code == 200
 
 
