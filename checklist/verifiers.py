@@ -22,6 +22,7 @@ from backups.selectors import (
     restore_drill_last,
 )
 from monitoring.selectors import scheduler_last_seen
+from monitoring.selectors.alerting_readiness import alerting_configuration
 from monitoring.services.health import health_evaluate
 
 from .models import ChecklistItem, ItemStatus, LaunchDecision
@@ -216,3 +217,22 @@ def restore_tested(now: datetime) -> Result:
                        f"{objective} s recovery objective"), drill
     return True, (f"{drill} restored run #{drill.run_id} in {drill.duration_seconds:.1f} s "
                   f"(objective {objective} s) at {when:%Y-%m-%d %H:%M} UTC"), drill
+
+
+@verifier("monitoring_configured")
+def monitoring_configured(now: datetime) -> Result:
+    """The plan's alert rules exist and are enabled, and every enabled rule reaches a channel."""
+    config = alerting_configuration()
+    problems = []
+    if config["plan_rules_missing"]:
+        problems.append(f"plan rules missing: {', '.join(config['plan_rules_missing'])}")
+    if config["plan_rules_disabled"]:
+        problems.append(f"plan rules disabled: {', '.join(config['plan_rules_disabled'])}")
+    if not config["channels_enabled"]:
+        problems.append("no enabled notification channel")
+    elif config["rules_unheard"]:
+        problems.append(f"no channel receives: {', '.join(config['rules_unheard'])}")
+    if problems:
+        return False, "; ".join(problems), None
+    return True, (f"{len(config['rules_enabled'])} enabled alert rule(s) notifying "
+                  f"{', '.join(config['channels_enabled'])}"), None

@@ -25,8 +25,8 @@ def test_verify_checklist_prints_results_and_a_summary_ending_no_go(plan, docs_s
     text = out.getvalue()
     assert "PASS  [Infrastructure] Database consolidated (≤3 DBs): 1 database(s)" in text
     assert "PASS  [Phase Exit Criteria] Documentation complete" in text
-    assert "----  [Infrastructure] Monitoring configured: verifier monitoring_configured not" \
-        in text
+    assert "FAIL  [Infrastructure] Monitoring configured: plan rules missing" in text
+    assert "----" not in text and ", 0 not wired;" in text
     assert "blocker [Code Quality] All phases 1-7 complete: to do, no evidence yet" in text
 
 
