@@ -13,6 +13,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "monitoring": ("view", "add", "change"),
         "backups": ("view", "add", "change"),
         "checklist": ("view", "add", "change"),
+        # Decisions are signed by Admins only (the admin also refuses anyone else).
+        "checklist.launchdecision": ("view",),
         "django_celery_beat": ("view", "change"),
     },
     "Incident Commander": {
