@@ -62,6 +62,13 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "monitoring.Baseline": (ALL_ROLES, NOBODY),  # established by action or command
     "monitoring.MeasurementRollup": _VIEW_ONLY,
     "monitoring.PerformanceRegression": _VIEW_ONLY,
+    "checklist.ChecklistItem": (ALL_ROLES, NOBODY),  # seeded from the plan by bootstrap
+    "checklist.VerificationResult": _VIEW_ONLY,
+    "checklist.ReadinessOverview": _VIEW_ONLY,
+    "checklist.LaunchDecision": (ALL_ROLES, frozenset({ADMIN})),  # decided by Admins only
+    "checklist.Launch": _OPERATED,
+    "checklist.PostLaunchReview": _VIEW_ONLY,  # planned from the launch time
+    "checklist.SuccessMetric": (ALL_ROLES, NOBODY),  # the plan's metrics, by bootstrap
 }
 
 # --- API: (route as in the URLconf, method) -> principals allowed ------------------
@@ -71,6 +78,7 @@ INGESTERS = frozenset({OPERATOR, COMMANDER, ADMIN, "ingest"})
 EVERYONE = frozenset(PRINCIPALS)
 API_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("metrics", "GET"): READERS,
+    ("api/v1/readiness", "GET"): READERS,
     ("api/v1/events", "POST"): INGESTERS,
     ("api/v1/heartbeats", "GET"): READERS,
     ("api/v1/heartbeats", "POST"): WRITERS,

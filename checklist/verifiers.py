@@ -153,7 +153,8 @@ def go_recorded(now: datetime) -> Result:
 # not left to development defaults. X_FILE counts for X (Docker/K8s secrets).
 DEPLOY_ENV = ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "BACKUP_DIR",
               "BACKUP_ENCRYPTION_KEY", "WALLET_KEYS_DIR", "BOT_CONTROL_URL")
-DEV_SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+# Not a secret: the known development default that preflight must refuse.
+DEV_SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
 
 
 @verifier("environment_configured")

@@ -62,7 +62,12 @@ def test_admin_pages_open_exactly_as_the_matrix_says(roles, role):
     for label, (viewers, adders) in ADMIN_MATRIX.items():
         app, model = label.lower().split(".")
         for page, allowed in (("", viewers), ("add/", adders)):
-            status = client.get(f"/admin/{app}/{model}/{page}").status_code
+            response = client.get(f"/admin/{app}/{model}/{page}")
+            status = response.status_code
+            # An admin entry that stands for a page of its own (the readiness overview)
+            # redirects there: that is an open door too, unlike a bounce to the login.
+            if status == 302 and "/login/" not in response["Location"]:
+                status = 200
             if (status == 200) != (role in allowed) or status not in (200, 403):
                 mismatches.append(f"{label} {page or 'changelist'}: {status}, "
                                   f"matrix says {'allowed' if role in allowed else 'refused'}")
