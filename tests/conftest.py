@@ -86,3 +86,12 @@ def _fresh_perf_recorder():
     recorder.drain()
     yield
     recorder.drain()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit and lockout counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
