@@ -69,7 +69,7 @@ def test_the_dashboard_shows_the_demo_success_rate_and_vibe_p95(client, viewer, 
     ]
     assert ingest_client.post("/api/v1/events", {"events": events},
                               format="json").status_code == 202
-    client.login(username="viewer", password="pw-viewer")
+    client.force_login(viewer)
     page = client.get("/dashboard/").content.decode()
     assert "/demo success, 24 h" in page and "50" in page
     assert "/vibe p95, 24 h" in page and "1,5" in page
