@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "backups",
     "monitoring",
     "checklist",
+    "deployments",
 ]
 
 MIDDLEWARE = [
