@@ -17,8 +17,8 @@ def test_check_deploy_is_clean_with_the_documented_production_variables():
 
 
 def test_check_deploy_flags_a_laptop_configuration_with_debug_off():
-    env = clean_env(DEBUG="0", SECRET_KEY="test-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz",
-                    DATABASE_URL="sqlite:///var/x.sqlite3")
+    env = clean_env(DEBUG="0", DATABASE_URL="sqlite:///var/x.sqlite3",
+                    SECRET_KEY="test-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz")
     result = _check_deploy(env)
     out = result.stdout + result.stderr
     assert result.returncode != 0
