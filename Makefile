@@ -8,7 +8,7 @@ PORT   ?= 8000
 export OPSPORTAL_PORT := $(PORT)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install run test lint docs bench clean
+.PHONY: install run test lint docs bench clean staging
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ test: install var/secret_key
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/mkdocs build --strict -q -d var/site
+
+# A production-shaped rehearsal on this machine (docs/deployment.md): gunicorn,
+# worker and beat on a throwaway PostgreSQL database and Redis; preflight, smoke
+# tests, a bounded load test, a rollback. Needs PostgreSQL and redis-server.
+staging: install var/secret_key docs
+	$(PY) deploy/staging.py $(STAGING_ARGS)
 
 bench: install var/secret_key
 	$(PY) bench/run.py

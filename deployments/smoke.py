@@ -137,7 +137,7 @@ def smoke_hsts(client: SmokeClient):
 
 
 def smoke_run_checks(*, base_url: str, token: str = "", timeout: float = 5.0,
-                     forwarded_proto: str = "") -> list[CheckResult]:
+                     forwarded_proto: str = "", expect_hsts: bool = False) -> list[CheckResult]:
     """Every smoke check against `base_url`, in order; a failure does not stop the rest."""
     client = SmokeClient(base_url=base_url, token=token, timeout=timeout,
                          forwarded_proto=forwarded_proto)
@@ -151,6 +151,6 @@ def smoke_run_checks(*, base_url: str, token: str = "", timeout: float = 5.0,
         ("api schema", smoke_schema),
     ]
     results = [check_run(name, lambda fn=fn: fn(client)) for name, fn in checks]
-    if forwarded_proto == "https":
+    if expect_hsts:
         results.append(check_run("hsts", lambda: smoke_hsts(client)))
     return results
