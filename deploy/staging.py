@@ -408,8 +408,9 @@ class Rehearsal:
             for name, n in load["endpoints"].items():
                 print(f"  {name:<22} {n['requests']:>6} req  {n['rps']:>6} req/s  "
                       f"p95 {n['p95_ms']} ms  errors {n['failures']}")
+        verdict = {True: "passed", False: "FAILED", None: "not reached"}
         print(f"rollback to {self.summary.get('previous_version', '-')}: "
-              f"{ {True: 'passed', False: 'FAILED', None: 'not reached'}[self.summary['rollback_ok']]}")
+              f"{verdict[self.summary['rollback_ok']]}")
         if self.summary["error"]:
             print(f"error: {self.summary['error']}")
         print(f"logs: {self.logs}")
