@@ -12,6 +12,7 @@ is bounded by --deadline seconds.
 """
 
 import argparse
+import csv
 import datetime
 import json
 import os
@@ -63,6 +64,29 @@ class Sink(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def load_test_run(*, base_url: str, token: str, users: int, seconds: int, prefix: Path,
+                  env: dict, timeout: float) -> dict:
+    """Locust, headless and bounded; the totals and per-endpoint numbers from its CSV."""
+    subprocess.run(
+        [str(BIN / "locust"), "-f", str(ROOT / "deploy" / "locustfile.py"), "--headless",
+         "--host", base_url, "--users", str(users), "--spawn-rate", str(users),
+         "--run-time", f"{seconds}s", "--stop-timeout", "5", "--csv", str(prefix),
+         "--only-summary", "--loglevel", "WARNING"],
+        cwd=ROOT, env={**env, "LOAD_TOKEN": token}, capture_output=True, timeout=timeout)
+    with open(f"{prefix}_stats.csv") as fh:
+        rows = {row["Name"]: row for row in csv.DictReader(fh)}
+
+    def numbers(row):
+        return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 1),
+                "p95_ms": float(row["95%"]) if row["95%"] != "N/A" else None}
+
+    load = numbers(rows.pop("Aggregated"))
+    load.update(users=users, seconds=seconds,
+                endpoints={name: numbers(row) for name, row in rows.items()})
+    return load
 
 
 class Rehearsal:
@@ -265,33 +289,12 @@ class Rehearsal:
         return result.returncode == 0
 
     def load_test(self) -> None:
-        prefix = self.dir / "locust"
-        env = {**self.env, "LOAD_TOKEN": self.token, "LOAD_BEHIND_PROXY": "1"}
         say(f"load test: {self.args.users} users for {self.args.run_time} s against "
             f"{self.base_url}")
-        subprocess.run(
-            [str(BIN / "locust"), "-f", str(ROOT / "deploy" / "locustfile.py"), "--headless",
-             "--host", self.base_url, "--users", str(self.args.users), "--spawn-rate",
-             str(self.args.users), "--run-time", f"{self.args.run_time}s", "--stop-timeout",
-             "5", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
-            cwd=ROOT, env=env, capture_output=True, timeout=self.remaining(
-                self.args.run_time + 60))
-        rows = {}
-        with open(f"{prefix}_stats.csv") as fh:
-            import csv
-
-            for row in csv.DictReader(fh):
-                rows[row["Name"]] = row
-
-        def numbers(row):
-            return {"requests": int(row["Request Count"]),
-                    "failures": int(row["Failure Count"]),
-                    "rps": round(float(row["Requests/s"]), 1),
-                    "p95_ms": float(row["95%"]) if row["95%"] != "N/A" else None}
-
-        load = numbers(rows.pop("Aggregated"))
-        load["endpoints"] = {name: numbers(row) for name, row in rows.items()}
-        load.update(users=self.args.users, seconds=self.args.run_time)
+        load = load_test_run(base_url=self.base_url, token=self.token, users=self.args.users,
+                             seconds=self.args.run_time, prefix=self.dir / "locust",
+                             env={**self.env, "LOAD_BEHIND_PROXY": "1"},
+                             timeout=self.remaining(self.args.run_time + 60))
         self.summary["load"] = load
         self.step("load test", load["failures"] == 0,
                   f"{load['requests']} requests, {load['rps']} req/s, p95 {load['p95_ms']} ms, "
