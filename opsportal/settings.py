@@ -110,7 +110,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'opsportal.sqlite3'}")
+    # URLs carry passwords: DATABASE_URL_FILE, CACHE_URL_FILE, CELERY_BROKER_URL_FILE work too.
+    "default": env.db_url_config(
+        _secret("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'opsportal.sqlite3'}"))
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -134,7 +136,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://opsportal")}
+CACHES = {"default": env.cache_url_config(_secret("CACHE_URL", default="locmemcache://opsportal"))}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # A hung Redis must not hang a request.
     CACHES["default"].setdefault("OPTIONS", {}).update(
@@ -198,7 +200,7 @@ HEALTH_BUDGET_SECONDS = env.float("HEALTH_BUDGET_SECONDS", default=0.8)
 
 # --- Celery -----------------------------------------------------------------
 BROKER_DIR = env.path("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker"))
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = _secret("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded default: messages are files under var/broker, which every
     # process on this machine (web, worker, beat) sees; nothing to install.

@@ -46,3 +46,20 @@ def test_secure_cookies_and_redirects_stay_off_without_the_production_switch(set
     assert not settings.SESSION_COOKIE_SECURE and not settings.SECURE_SSL_REDIRECT
     assert settings.SECURE_HSTS_SECONDS == 0
     assert logging.getLogger().handlers
+
+
+def test_secrets_and_urls_can_come_from_files(tmp_path):
+    values = production_example_env()
+    for name in ["SECRET_KEY", "BACKUP_ENCRYPTION_KEY", "DATABASE_URL", "CELERY_BROKER_URL"]:
+        path = tmp_path / name.lower()
+        path.write_text(values.pop(name) + "\n")
+        values[f"{name}_FILE"] = str(path)
+    code = ("import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DATABASES['default']['HOST'], s.CELERY_BROKER_URL, len(s.SECRET_KEY), "
+            "len(s.BACKUP_ENCRYPTION_KEYS))")
+    result = subprocess.run([PYTHON, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            env={**clean_env(**values),
+                                 "DJANGO_SETTINGS_MODULE": "opsportal.settings"}, timeout=60)
+    assert result.stdout.split() == ["db.internal", "redis://redis.internal:6379/0", "67", "1"], \
+        result.stderr
+    assert _check_deploy(clean_env(**values)).returncode == 0
