@@ -257,7 +257,10 @@ class Rehearsal:
              {"name": "staging rpc", "url": f"http://{sink}/rpc", "priority": 0}),
         ]:
             code, _ = self.http("POST", path, body, token=self.token)
-            made.append(f"{path} {code}")
+            made.append(f"{path} " + {201: "created", 404: "not in this release"}.get(
+                code, f"HTTP {code}"))
+            if code not in (201, 404):
+                raise RuntimeError(f"POST {path} answered HTTP {code}")
         self.step("configure channels and RPC", True, ", ".join(made))
 
     # --- the checks -------------------------------------------------------------
