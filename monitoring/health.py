@@ -16,8 +16,10 @@ from health_check.checks import Cache, Database
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
 from . import selectors
+from .models import Event
 
 SCHEDULER_STALE_AFTER = datetime.timedelta(seconds=120)
+WEBSOCKET_FRESH_FOR = datetime.timedelta(seconds=60)
 
 
 @dataclasses.dataclass
@@ -49,6 +51,32 @@ class Scheduler(HealthCheck):
             raise ServiceWarning(f"last scheduler heartbeat {int(age.total_seconds())} s ago")
 
 
+@dataclasses.dataclass
+class Websocket(HealthCheck):
+    """The bot reported its websocket connected (a `ws_status` event) in the last 60 s."""
+
+    def run(self):
+        now = datetime.datetime.now(datetime.UTC)
+        latest = (Event.objects.filter(type="ws_status", ts__gt=now - WEBSOCKET_FRESH_FOR,
+                                       ts__lte=now)
+                  .order_by("-ts").values_list("payload", flat=True).first())
+        if latest is None:
+            raise ServiceWarning("no websocket report from the bot in the last 60 s")
+        if not latest.get("connected"):
+            raise ServiceWarning("the bot reported its websocket disconnected")
+
+
+@dataclasses.dataclass
+class Heartbeats(HealthCheck):
+    """Every heartbeat (cron jobs, the bot's own loops) pinged within its period + grace."""
+
+    def run(self):
+        now = datetime.datetime.now(datetime.UTC)
+        overdue = selectors.heartbeats_overdue(now=now)
+        if overdue:
+            raise ServiceWarning(", ".join(f"{hb.name} is {status}" for hb, status in overdue))
+
+
 @dataclasses.dataclass(frozen=True)
 class Component:
     name: str
@@ -57,9 +85,12 @@ class Component:
 
 
 def components() -> list[Component]:
+    """Every /health check. Issue 4 adds `rpc`, issue 6 `backups` (non-critical) at merge."""
     return [
         Component("database", Database(), critical=True),
         Component("cache", Cache(), critical=True),
         Component("storage", BackupDirWritable(), critical=True),
         Component("scheduler", Scheduler(), critical=False),
+        Component("websocket", Websocket(), critical=False),
+        Component("heartbeats", Heartbeats(), critical=False),
     ]

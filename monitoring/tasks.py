@@ -1,9 +1,26 @@
 from celery import shared_task
 
-from .services import health
+from .services import events, health, monitor
 
 
 @shared_task
 def scheduler_heartbeat() -> str:
     beat = health.scheduler_heartbeat_record()
     return f"scheduler heartbeat at {beat.last_seen_at.isoformat()}"
+
+
+@shared_task
+def health_refresh() -> str:
+    _, body = health.health_refresh()
+    return f"health {body['status']}"
+
+
+@shared_task
+def monitor_pass() -> str:
+    return "; ".join(monitor.monitor_pass())
+
+
+@shared_task
+def events_prune() -> str:
+    deleted = events.events_prune()
+    return "pruned " + ", ".join(f"{n} {what}" for what, n in deleted.items())

@@ -272,3 +272,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"health_check": {"level": "ERROR"}},
 }
+
+# Monitoring (issue 3): raw events, rollups, snapshots and pings are pruned after this.
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
+# /health serves the state refreshed in the background; older than this it runs the checks live.
+HEALTH_STALE_SECONDS = env.int("HEALTH_STALE_SECONDS", default=60)

@@ -1,2 +1,9 @@
 # One module per aggregate's admin; importing registers them.
-from . import incidents, postmortems, scheduler  # noqa: F401
+from . import (  # noqa: F401
+    events,
+    health_samples,
+    heartbeats,
+    incidents,
+    postmortems,
+    scheduler,
+)

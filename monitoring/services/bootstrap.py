@@ -2,9 +2,9 @@
 
 from opsportal.scheduling import periodic_task_upsert
 
-from . import health
+from . import events, health, monitor
 
-SCHEDULES = [*health.SCHEDULES]
+SCHEDULES = [*health.SCHEDULES, *monitor.SCHEDULES, *events.SCHEDULES]
 
 
 def monitoring_bootstrap() -> list[str]:

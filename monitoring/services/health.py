@@ -15,14 +15,19 @@ from health_check.exceptions import HealthCheckException
 from opsportal.scheduling import Schedule
 
 from ..health import Component, components
-from ..models import SchedulerHeartbeat
+from ..models import ComponentState, SchedulerHeartbeat, UptimeSample
 
 logger = logging.getLogger(__name__)
 
 SCHEDULES = [
     Schedule(name="scheduler heartbeat", task="monitoring.tasks.scheduler_heartbeat",
              every_seconds=30),
+    Schedule(name="refresh component health", task="monitoring.tasks.health_refresh",
+             every_seconds=15),
 ]
+# A web process answers /health from memory this long before reading the stored state again.
+MEMORY_SECONDS = 5.0
+_memory: dict = {}  # {"until": monotonic deadline, "code": int, "body": dict}
 
 
 def scheduler_heartbeat_record(*, name: str = "worker") -> SchedulerHeartbeat:
@@ -97,3 +102,75 @@ def health_evaluate(*, checks: list[Component] | None = None,
         "checks": body_checks,
     }
 
+
+
+def health_memory_clear() -> None:
+    """Forget the in-process copy (tests; after a live run it is replaced anyway)."""
+    _memory.clear()
+
+
+def _remember(code: int, body: dict) -> None:
+    _memory.update(until=time.monotonic() + MEMORY_SECONDS, code=code, body=body)
+
+
+def health_refresh() -> tuple[int, dict]:
+    """Run every check now, store the result as the current component state; -> (code, body)."""
+    code, body = health_evaluate()
+    try:
+        ComponentState.objects.update_or_create(name="portal", defaults={
+            "status": body["status"], "http_status": code, "body": body,
+            "checked_at": timezone.now()})
+    except Exception:  # the database itself may be what is down: the answer still stands
+        logger.warning("could not store the component state", exc_info=True)
+    _remember(code, body)
+    return code, body
+
+
+def _stored_state(out: dict) -> None:
+    try:
+        out["row"] = (ComponentState.objects.filter(name="portal")
+                      .values("http_status", "body", "checked_at").first())
+    except Exception:
+        logger.warning("could not read the component state", exc_info=True)
+        out["error"] = True
+    finally:
+        connections.close_all()
+
+
+def health_current(*, fresh: bool = False) -> tuple[int, dict]:
+    """/health's answer: from memory, else the stored state, else (stale or fresh=True) live.
+
+    Most requests cost no query. The stored state is read in a daemon thread
+    with the health budget, so a hung database still gets an answer in time.
+    When the background refresher has stopped (state older than
+    HEALTH_STALE_SECONDS) the checks run live, which also stores a new state.
+    """
+    if fresh:
+        return health_refresh()
+    if _memory and _memory["until"] > time.monotonic():
+        return _memory["code"], _memory["body"]
+    out: dict = {}
+    t = threading.Thread(target=_stored_state, args=(out,), daemon=True, name="health-state")
+    t.start()
+    t.join(settings.HEALTH_BUDGET_SECONDS / 2)
+    if t.is_alive() or out.get("error"):
+        return 503, {"status": "unhealthy", "timestamp": timezone.now().isoformat(),
+                     "version": settings.VERSION, "checks": {"database": {
+                         "ok": False, "critical": True, "duration_ms": 0.0,
+                         "detail": "could not read the stored component state in time"}}}
+    row = out.get("row")
+    age = (timezone.now() - row["checked_at"]).total_seconds() if row else None
+    if row is None or age > settings.HEALTH_STALE_SECONDS:
+        return health_refresh()
+    _remember(row["http_status"], row["body"])
+    return row["http_status"], row["body"]
+
+
+def uptime_sample_record(*, now, code: int, body: dict) -> UptimeSample:
+    """Store this minute's health result; a second pass in the same minute overwrites it."""
+    failed = sorted(name for name, c in body["checks"].items() if not c["ok"])
+    sample, _ = UptimeSample.objects.update_or_create(
+        minute=now.replace(second=0, microsecond=0),
+        defaults={"status": body["status"], "up": body["status"] != "unhealthy",
+                  "failed_checks": failed})
+    return sample

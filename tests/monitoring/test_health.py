@@ -8,6 +8,7 @@ from health_check.checks import Cache
 from monitoring.health import Component, components
 from monitoring.models import SchedulerHeartbeat
 from monitoring.services.health import health_evaluate
+from tests.monitoring.events import ev, ingest
 from tests.servers import hanging_tcp_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,10 +29,13 @@ def test_health_has_the_contract_shape_and_is_degraded_before_the_scheduler_runs
     assert isinstance(scheduler["duration_ms"], float)
 
 
-def test_health_is_healthy_once_the_scheduler_heartbeat_is_fresh(client):
+def test_health_is_healthy_once_the_scheduler_and_the_bot_websocket_report_in(client):
     SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
+    ingest([ev("ws_status", connected=True)])
     body = client.get("/health").json()
     assert body["status"] == "healthy", body
+    assert set(body["checks"]) >= {"database", "cache", "storage", "scheduler", "websocket",
+                                   "heartbeats"}
 
 
 def test_an_unwritable_backup_dir_makes_the_portal_unhealthy(client, settings, tmp_path):

@@ -1,0 +1,61 @@
+import json
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..services import event_schema
+from ..services.events import events_ingest
+
+_TOO_LARGE = (f"at most {event_schema.MAX_EVENTS} events and "
+              f"{event_schema.MAX_BODY_BYTES} bytes per request")
+
+
+def _too_large(detail: str) -> Response:
+    return Response({"detail": f"{detail}; send {_TOO_LARGE}"},
+                    status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+
+
+class EventIngestView(APIView):
+    """POST /api/v1/events (scope `ingest`): a batch of bot events, all or nothing."""
+
+    required_scopes = {"POST": "ingest"}
+
+    @extend_schema(
+        request=inline_serializer("EventBatch", {"events": serializers.ListField(
+            child=serializers.DictField(), max_length=event_schema.MAX_EVENTS)}),
+        responses={202: inline_serializer("EventBatchAccepted", {
+            "accepted": serializers.IntegerField(), "duplicates": serializers.IntegerField()})},
+        examples=[OpenApiExample("one trade", request_only=True, value={"events": [
+            {"id": "t-1", "type": "trade", "ts": "2026-11-24T12:00:00Z", "success": True,
+             "via": "bags", "confirmation_ms": 840, "partner_fee_sol": "0.0021",
+             "take_profit_pct": 20, "stop_loss_pct": 10}]})],
+    )
+    def post(self, request):
+        # Size first, from the header, so an oversized body is never read or parsed.
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > event_schema.MAX_BODY_BYTES:
+            return _too_large(f"body of {declared} bytes")
+        raw = request._request.read(event_schema.MAX_BODY_BYTES + 1)
+        if len(raw) > event_schema.MAX_BODY_BYTES:
+            return _too_large("body over 1 MiB")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return Response({"errors": [{"index": None, "field": "",
+                                         "message": f"body is not valid JSON: {exc}"}]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        if isinstance(body, dict) and isinstance(body.get("events"), list) \
+                and len(body["events"]) > event_schema.MAX_EVENTS:
+            return _too_large(f"{len(body['events'])} events")
+        parsed, errors = event_schema.batch_validate(body, now=timezone.now())
+        if errors:
+            return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        accepted, duplicates = events_ingest(events=parsed)
+        return Response({"accepted": accepted, "duplicates": duplicates},
+                        status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,69 @@
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+
+from ..models import Heartbeat, PingKind
+from ..selectors.heartbeats import heartbeat_status_at
+from ..services.heartbeats import heartbeat_create, heartbeat_ping
+
+
+class HeartbeatSerializer(serializers.ModelSerializer):
+    ping_url = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    period_seconds = serializers.IntegerField(min_value=1, max_value=366 * 86400)
+    grace_seconds = serializers.IntegerField(min_value=0, max_value=366 * 86400)
+
+    class Meta:
+        model = Heartbeat
+        fields = ["uuid", "name", "period_seconds", "grace_seconds", "status", "ping_url",
+                  "last_ping_at", "last_start_at", "created_at"]
+        read_only_fields = ["uuid", "last_ping_at", "last_start_at", "created_at"]
+
+    def get_ping_url(self, obj) -> str:
+        path = reverse("heartbeat-ping", args=[obj.uuid])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_status(self, obj) -> str:
+        # Live at answer time, so a client never sees a status the refresh has not stored yet.
+        return heartbeat_status_at(heartbeat=obj, now=timezone.now())
+
+
+class HeartbeatListCreateView(generics.ListCreateAPIView):
+    """GET, POST /api/v1/heartbeats (read / write)."""
+
+    serializer_class = HeartbeatSerializer
+    queryset = Heartbeat.objects.order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = heartbeat_create(**serializer.validated_data)
+
+
+def _ping(request, uuid, kind):
+    heartbeat = heartbeat_ping(
+        heartbeat_uuid=uuid, kind=kind, method=request.method,
+        remote_addr=request.META.get("REMOTE_ADDR") or None,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    if heartbeat is None:
+        return HttpResponse("not found", status=404, content_type="text/plain")
+    return HttpResponse("OK", content_type="text/plain")
+
+
+# healthchecks.io's protocol: no auth (the uuid is the secret), GET/POST/HEAD, plain "OK".
+def _ping_endpoint(kind):
+    @extend_schema(exclude=True)
+    @csrf_exempt
+    @require_http_methods(["GET", "POST", "HEAD"])
+    def view(request, uuid):
+        return _ping(request, uuid, kind)
+
+    return view
+
+
+ping_success = _ping_endpoint(PingKind.SUCCESS)
+ping_start = _ping_endpoint(PingKind.START)
+ping_fail = _ping_endpoint(PingKind.FAIL)

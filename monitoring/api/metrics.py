@@ -1,0 +1,38 @@
+import json
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..prometheus import prometheus_text
+from ..selectors.metrics import metrics_current
+
+
+class PrometheusRenderer(BaseRenderer):
+    """Picked by DRF's negotiation for `?format=prometheus` or `Accept: text/plain`."""
+
+    media_type = "text/plain"
+    format = "prometheus"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code != 200:
+            return json.dumps(data).encode()  # an error (401/403) stays readable
+        return prometheus_text(data)
+
+
+class MetricsView(APIView):
+    """GET /metrics (scope `read`): the launch numbers, JSON or Prometheus text."""
+
+    renderer_classes = [JSONRenderer, PrometheusRenderer]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["json", "prometheus"])],
+        responses={200: dict},
+    )
+    def get(self, request):
+        prometheus = isinstance(request.accepted_renderer, PrometheusRenderer)
+        return Response(metrics_current(), content_type=(
+            "text/plain; version=0.0.4; charset=utf-8" if prometheus else None))

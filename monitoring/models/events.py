@@ -1,0 +1,53 @@
+"""Raw events from the bot and their per-minute rollups."""
+
+from django.db import models
+
+
+class Event(models.Model):
+    """One event as the bot sent it; `id` is the client's idempotency key.
+
+    Raw rows exist for audit, the edge minutes of a metric window and the
+    websocket check; /metrics otherwise reads `EventRollup`. Pruned after
+    `EVENT_RETENTION_DAYS`.
+    """
+
+    id = models.CharField(max_length=64, primary_key=True)
+    type = models.CharField(max_length=20)
+    ts = models.DateTimeField()
+    payload = models.JSONField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The edge minutes of every metric window and the retention prune.
+            models.Index(fields=["ts"], name="mon_event_ts"),
+            # "Latest ws_status" for the websocket check; admin's type filter.
+            models.Index(fields=["type", "ts"], name="mon_event_type_ts"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.id}"
+
+
+class EventRollup(models.Model):
+    """Everything /metrics needs from one bucket of events (by event `ts`).
+
+    Four resolutions (10 s, 1 min, 10 min, 1 h): a 24 h window is covered by
+    at most 23 hours and about 40 smaller buckets at its edges, plus under
+    30 s of raw events, however many events arrived. `data` is a serialised
+    `monitoring.tally.Tally` (counts, the fee sum, mergeable latency
+    histograms and the latest gauges of the bucket).
+    """
+
+    start = models.DateTimeField()
+    seconds = models.PositiveIntegerField(help_text="Bucket length: 10, 60, 600 or 3600.")
+    events = models.PositiveIntegerField(default=0)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["seconds", "start"],
+                                               name="mon_rollup_seconds_start")]
+
+    def __str__(self):
+        return f"{self.start:%Y-%m-%d %H:%M:%S} +{self.seconds}s ({self.events} events)"

@@ -1,0 +1,66 @@
+"""/metrics in the Prometheus text exposition format, via a custom collector.
+
+The collector turns one `metrics_current()` body into metric families, so
+the text is produced (and escaped) by prometheus_client, not by hand. A
+null (no data in the window) is left out, as Prometheus users expect.
+"""
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
+
+PREFIX = "opsportal_"
+HELP = {
+    "trades_24h": "Trades in the last 24 h",
+    "trades_per_hour": "Trades in the last hour",
+    "error_rate": "Failed trades and commands over all of them, last hour",
+    "trade_success_rate": "Successful trades over trades, last hour",
+    "tp_triggers_24h": "Take-profit triggers, last 24 h",
+    "sl_triggers_24h": "Stop-loss triggers, last 24 h",
+    "tp_sl_trigger_rate": "TP and SL triggers over trades, last 24 h",
+    "bags_share_24h": "Share of trades routed via Bags, last 24 h",
+    "jupiter_share_24h": "Share of trades routed via Jupiter, last 24 h",
+    "partner_fees_sol_24h": "Partner fees in SOL, last 24 h",
+    "trades_without_tpsl_24h": "Trades missing a take-profit or stop-loss, last 24 h",
+    "demo_success_rate_24h": "Successful demo trades over demo trades, last 24 h",
+    "vibe_p95_ms_24h": "95th percentile /vibe duration in ms, last 24 h",
+    "websocket_connected": "1 if the bot's last websocket report said connected",
+    "db_pool_utilization": "Bot database pool connections in use over size",
+    "uptime_24h": "Share of minutes the portal was not unhealthy, last 24 h",
+    "uptime_30d": "Share of minutes the portal was not unhealthy, last 30 days",
+    "heartbeats_late": "Heartbeats that are late or down",
+}
+
+
+class MetricsCollector:
+    def __init__(self, body: dict):
+        self.body = body
+
+    def collect(self):
+        body = self.body
+        for key, help_text in HELP.items():
+            value = body.get(key)
+            if value is None:
+                continue
+            yield GaugeMetricFamily(PREFIX + key, help_text, value=float(value))
+        confirmation = GaugeMetricFamily(
+            PREFIX + "confirmation_ms", "Trade confirmation time quantiles in ms, last hour",
+            labels=["quantile"])
+        for name, q in (("p50", "0.5"), ("p95", "0.95"), ("p99", "0.99")):
+            if body["confirmation_ms"][name] is not None:
+                confirmation.add_metric([q], body["confirmation_ms"][name])
+        yield confirmation
+        usage = GaugeMetricFamily(PREFIX + "rate_limit_usage",
+                                  "Rate limit used over limit, per API", labels=["api"])
+        for api, value in body["rate_limit_usage"].items():
+            if value is not None:
+                usage.add_metric([api], value)
+        yield usage
+        if body.get("active_rpc"):
+            yield InfoMetricFamily(PREFIX + "active_rpc", "The RPC endpoint in use",
+                                   value={"name": body["active_rpc"]})
+
+
+def prometheus_text(body: dict) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(MetricsCollector(body))
+    return generate_latest(registry)
