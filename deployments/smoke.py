@@ -15,7 +15,8 @@ from django.utils import timezone
 from .models import CheckStatus
 from .services import CheckResult, check_run
 
-PASS, FAIL = CheckStatus.PASS, CheckStatus.FAIL
+PASS, FAIL, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.SKIP
+NOT_IN_RELEASE = "not in this release's /api/schema"
 
 
 @dataclass
@@ -36,7 +37,19 @@ class SmokeClient:
     # Behind a TLS-terminating proxy the app sees X-Forwarded-Proto: https; sent
     # here, it lets a loopback rehearsal run with PRODUCTION=1 (SSL redirect on).
     forwarded_proto: str = ""
+    # A rollback runs an older release: what its API schema does not list, it
+    # does not have, and a check of it is skipped rather than failed.
+    skip_absent: bool = False
     seen_headers: list = field(default_factory=list)
+    _schema: bytes | None = None
+
+    def absent(self, path: str) -> bool:
+        if not self.skip_absent:
+            return False
+        if self._schema is None:
+            r = self.request("GET", "/api/schema")
+            self._schema = r.body if r.status == 200 else b""
+        return bool(self._schema) and path.encode() not in self._schema
 
     def request(self, method: str, path: str, *, body: dict | None = None,
                 auth: bool = False) -> Response:
@@ -93,6 +106,8 @@ def smoke_metrics(client: SmokeClient):
 
 
 def smoke_ingest(client: SmokeClient):
+    if client.absent("/api/v1/events"):
+        return SKIP, NOT_IN_RELEASE
     if not client.token:
         return FAIL, "needs --token (scopes read,ingest)"
     # A marked, demo trade: recognisable ("smoke-" id) and excluded from real numbers.
@@ -137,10 +152,11 @@ def smoke_hsts(client: SmokeClient):
 
 
 def smoke_run_checks(*, base_url: str, token: str = "", timeout: float = 5.0,
-                     forwarded_proto: str = "", expect_hsts: bool = False) -> list[CheckResult]:
+                     forwarded_proto: str = "", expect_hsts: bool = False,
+                     skip_absent: bool = False) -> list[CheckResult]:
     """Every smoke check against `base_url`, in order; a failure does not stop the rest."""
     client = SmokeClient(base_url=base_url, token=token, timeout=timeout,
-                         forwarded_proto=forwarded_proto)
+                         forwarded_proto=forwarded_proto, skip_absent=skip_absent)
     checks = [
         ("health", smoke_health),
         ("metrics auth", smoke_metrics_need_a_token),

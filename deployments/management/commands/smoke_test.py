@@ -26,19 +26,22 @@ class Command(BaseCommand):
                             help="send X-Forwarded-Proto: https as a TLS proxy would")
         parser.add_argument("--expect-hsts", action="store_true",
                             help="fail unless answers carry Strict-Transport-Security")
+        parser.add_argument("--skip-absent", action="store_true",
+                            help="skip checks of endpoints the deployment's /api/schema does "
+                                 "not list (an older release, after a rollback)")
         parser.add_argument("--no-record", action="store_true",
                             help="print only; do not store a smoke-test run")
         parser.add_argument("--json", dest="json_path", default="",
                             help="also write the run as JSON to this file")
 
-    def handle(self, *args, base_url, token, timeout, behind_proxy, expect_hsts, no_record,
-               json_path, **options):
+    def handle(self, *args, base_url, token, timeout, behind_proxy, expect_hsts, skip_absent,
+               no_record, json_path, **options):
         if not base_url.startswith(("http://", "https://")):
             raise CommandError(f"--base-url must start with http:// or https://, not {base_url!r}")
         started = timezone.now()
         results = smoke_run_checks(base_url=base_url, token=token, timeout=timeout,
                                    forwarded_proto="https" if behind_proxy else "",
-                                   expect_hsts=expect_hsts)
+                                   expect_hsts=expect_hsts, skip_absent=skip_absent)
         finished = timezone.now()
         self.stdout.write(check_results_table(results))
         recorded = "not recorded (--no-record)"
