@@ -15,6 +15,8 @@ from health_check.base import HealthCheck
 from health_check.checks import Cache, Database
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
+from backups.selectors import backup_is_fresh
+
 from . import selectors
 from .models import Event
 
@@ -77,6 +79,16 @@ class Heartbeats(HealthCheck):
             raise ServiceWarning(", ".join(f"{hb.name} is {status}" for hb, status in overdue))
 
 
+@dataclasses.dataclass
+class Backups(HealthCheck):
+    """The last successful database backup is younger than its schedule plus grace."""
+
+    def run(self):
+        fresh, reason = backup_is_fresh(kind="database")
+        if not fresh:
+            raise ServiceWarning(reason)
+
+
 @dataclasses.dataclass(frozen=True)
 class Component:
     name: str
@@ -85,7 +97,7 @@ class Component:
 
 
 def components() -> list[Component]:
-    """Every /health check. Issue 4 adds `rpc`, issue 6 `backups` (non-critical) at merge."""
+    """Every /health check, critical ones first."""
     return [
         Component("database", Database(), critical=True),
         Component("cache", Cache(), critical=True),
@@ -93,4 +105,5 @@ def components() -> list[Component]:
         Component("scheduler", Scheduler(), critical=False),
         Component("websocket", Websocket(), critical=False),
         Component("heartbeats", Heartbeats(), critical=False),
+        Component("backups", Backups(), critical=False),
     ]

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 from health_check.checks import Cache
 
+from backups.services.runs import backup_run_now
 from monitoring.health import Component, components
 from monitoring.models import SchedulerHeartbeat
 from monitoring.services.health import health_evaluate
@@ -29,13 +30,25 @@ def test_health_has_the_contract_shape_and_is_degraded_before_the_scheduler_runs
     assert isinstance(scheduler["duration_ms"], float)
 
 
-def test_health_is_healthy_once_the_scheduler_and_the_bot_websocket_report_in(client):
+def test_health_is_healthy_once_the_scheduler_the_bot_and_a_backup_report_in(
+        client, settings, tmp_path, viewer):
+    settings.BACKUP_DIR = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)}}}
     SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
     ingest([ev("ws_status", connected=True)])
-    body = client.get("/health").json()
+    client.force_login(viewer)  # ?fresh=1 runs the checks live for staff
+    body = client.get("/health?fresh=1").json()
+    assert body["checks"]["backups"] == {**body["checks"]["backups"], "ok": False,
+                                         "critical": False,
+                                         "detail": "no successful database backup yet"}
+    assert body["status"] == "degraded"
+    assert backup_run_now(kind="database").status == "succeeded"
+    body = client.get("/health?fresh=1").json()
     assert body["status"] == "healthy", body
     assert set(body["checks"]) >= {"database", "cache", "storage", "scheduler", "websocket",
-                                   "heartbeats"}
+                                   "heartbeats", "backups"}
 
 
 def test_an_unwritable_backup_dir_makes_the_portal_unhealthy(client, settings, tmp_path):

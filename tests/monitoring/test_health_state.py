@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from backups.services.runs import backup_run_now
 from monitoring.models import ComponentState, MetricSnapshot, SchedulerHeartbeat, UptimeSample
 from monitoring.services.bootstrap import monitoring_bootstrap
 from monitoring.services.health import health_memory_clear, health_refresh
@@ -15,12 +16,23 @@ from tests.monitoring.events import ev, ingest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def make_healthy():
-    SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
-    ingest([ev("ws_status", connected=True)])
+@pytest.fixture
+def make_healthy(settings, tmp_path):
+    """Everything /health looks at reports in: scheduler, bot websocket, a real backup."""
+    settings.BACKUP_DIR = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)}}}
+
+    def make():
+        SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
+        ingest([ev("ws_status", connected=True)])
+        assert backup_run_now(kind="database").status == "succeeded"
+
+    return make
 
 
-def test_health_serves_the_refreshed_state_not_a_live_run(client):
+def test_health_serves_the_refreshed_state_not_a_live_run(client, make_healthy):
     code, body = health_refresh()
     assert body["status"] == "degraded"
     make_healthy()
@@ -37,7 +49,7 @@ def test_health_costs_no_query_while_the_state_is_in_memory(client, django_asser
         assert client.get("/health").status_code == 200
 
 
-def test_a_stale_stored_state_is_replaced_by_a_live_run(client, settings):
+def test_a_stale_stored_state_is_replaced_by_a_live_run(client, settings, make_healthy):
     health_refresh()
     make_healthy()
     ComponentState.objects.update(checked_at=timezone.now() - datetime.timedelta(minutes=5))
@@ -46,7 +58,7 @@ def test_a_stale_stored_state_is_replaced_by_a_live_run(client, settings):
     assert ComponentState.objects.get().status == "healthy"
 
 
-def test_fresh_runs_live_for_staff_only(client, portal_admin):
+def test_fresh_runs_live_for_staff_only(client, portal_admin, make_healthy):
     health_refresh()
     make_healthy()
     assert client.get("/health?fresh=1").json()["status"] == "degraded"  # anonymous: ignored
@@ -70,7 +82,7 @@ def test_the_websocket_check_wants_a_connected_report_in_the_last_minute(events,
                                            "critical": False, "detail": detail}
 
 
-def test_monitor_once_records_a_health_sample_and_a_snapshot(capsys):
+def test_monitor_once_records_a_health_sample_and_a_snapshot(capsys, make_healthy):
     make_healthy()
     ingest([ev("trade", success=False, via="bags")])
     call_command("monitor_once")
@@ -88,7 +100,7 @@ def test_a_second_pass_in_the_same_minute_overwrites_the_uptime_sample():
     now = timezone.now().replace(second=5)
     monitor_pass(now=now)
     lines = monitor_pass(now=now.replace(second=40))
-    assert lines[0] == "health: degraded (failing: scheduler, websocket)"
+    assert lines[0] == "health: degraded (failing: backups, scheduler, websocket)"
     assert UptimeSample.objects.count() == 1 and MetricSnapshot.objects.count() == 2
     assert UptimeSample.objects.get().up is True
 
