@@ -373,8 +373,8 @@ class Rehearsal:
             self.start_services(ROOT)
             self.step("services running", True, f"gunicorn on {self.base_url}, worker, beat")
             self.configure_outside_world()
-            preflight_ok = self.preflight()
-            smoke_ok = self.smoke("release", expect_hsts=True)
+            preflight_ok = self.summary["preflight_ok"] = self.preflight()
+            smoke_ok = self.summary["smoke_ok"] = self.smoke("release", expect_hsts=True)
             self.load_test()
             rollback_ok = self.rollback()
             self.summary["rollback_ok"] = rollback_ok
@@ -408,7 +408,11 @@ class Rehearsal:
 
     def report(self) -> None:
         load = self.summary["load"]
+        verdict = {True: "passed", False: "FAILED", None: "not reached"}
         print("\n== Staging rehearsal", "PASSED" if self.summary["ok"] else "FAILED")
+        print(f"release {self.summary['version']}: preflight "
+              f"{verdict[self.summary.get('preflight_ok')]}, smoke test "
+              f"{verdict[self.summary.get('smoke_ok')]}")
         if load:
             print(f"load test: {load['users']} users, {load['seconds']} s: {load['requests']} "
                   f"requests, {load['rps']} req/s, p95 {load['p95_ms']} ms, "
@@ -416,7 +420,6 @@ class Rehearsal:
             for name, n in load["endpoints"].items():
                 print(f"  {name:<22} {n['requests']:>6} req  {n['rps']:>6} req/s  "
                       f"p95 {n['p95_ms']} ms  errors {n['failures']}")
-        verdict = {True: "passed", False: "FAILED", None: "not reached"}
         print(f"rollback to {self.summary.get('previous_version', '-')}: "
               f"{verdict[self.summary['rollback_ok']]}")
         if self.summary["error"]:
