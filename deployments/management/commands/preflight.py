@@ -6,6 +6,7 @@ import sys
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from deployments.evidence import preflight_evidence_record
 from deployments.models import CheckRunKind
 from deployments.preflight import preflight_run_checks
 from deployments.services import check_results_table, check_run_record
@@ -34,6 +35,9 @@ class Command(BaseCommand):
                                    socket.gethostname(), results=results,
                                    started_at=started, finished_at=finished)
             recorded = f"recorded as preflight run {run.pk}"
+            ticked = preflight_evidence_record(run=run)
+            if ticked:
+                recorded += "; checklist: " + ", ".join(ticked)
         except Exception as exc:  # a dead database is itself a failed check above
             recorded = f"not recorded: {str(exc).splitlines()[0] if str(exc) else exc!r}"
         if json_path:
