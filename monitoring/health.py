@@ -19,6 +19,7 @@ from backups.selectors import backup_is_fresh
 
 from . import selectors
 from .models import Event
+from .selectors import rpc as rpc_selectors
 
 SCHEDULER_STALE_AFTER = datetime.timedelta(seconds=120)
 WEBSOCKET_FRESH_FOR = datetime.timedelta(seconds=60)
@@ -54,6 +55,22 @@ class Scheduler(HealthCheck):
 
 
 @dataclasses.dataclass
+class RpcActiveHealthy(HealthCheck):
+    """The RPC endpoint the bot is told to use answered its last getHealth probe.
+
+    Passes until an endpoint is registered: the portal then has nothing to watch,
+    and the bot reports its own RPC in `rpc_status` events.
+    """
+
+    def run(self):
+        active = rpc_selectors.rpc_active()
+        if active is None:
+            return
+        if active.last_probe_at is None:
+            raise ServiceWarning(f"{active.name} has not been probed yet")
+        if not active.healthy:
+            raise ServiceWarning(f"{active.name} failed its last {active.consecutive_failures} "
+                                 "probe(s)")
 class Websocket(HealthCheck):
     """The bot reported its websocket connected (a `ws_status` event) in the last 60 s."""
 
@@ -103,6 +120,7 @@ def components() -> list[Component]:
         Component("cache", Cache(), critical=True),
         Component("storage", BackupDirWritable(), critical=True),
         Component("scheduler", Scheduler(), critical=False),
+        Component("rpc", RpcActiveHealthy(), critical=False),
         Component("websocket", Websocket(), critical=False),
         Component("heartbeats", Heartbeats(), critical=False),
         Component("backups", Backups(), critical=False),

@@ -28,6 +28,12 @@ HELP = {
     "uptime_24h": "Share of minutes the portal was not unhealthy, last 24 h",
     "uptime_30d": "Share of minutes the portal was not unhealthy, last 30 days",
     "heartbeats_late": "Heartbeats that are late or down",
+    "rpc_active_down": "1 if the active RPC endpoint failed its last probes in a row",
+    "rpc_active_consecutive_failures": "Failed getHealth probes in a row of the active RPC",
+    "rpc_active_latency_ms": "Latency of the active RPC endpoint's last probe in ms",
+    "rpc_endpoints_healthy": "RPC endpoints whose last getHealth probe succeeded",
+    "backup_database_stale": "1 if the last database backup is older than schedule + grace",
+    "backup_database_age_seconds": "Age of the last successful database backup in seconds",
 }
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .api import events, health, heartbeats, incidents, metrics
+from .api import alerts, events, health, heartbeats, incidents, metrics, rpc
 
 urlpatterns = [
     path("health", health.health_view, name="health"),
@@ -12,6 +12,15 @@ urlpatterns = [
     path("ping/<uuid:uuid>", heartbeats.ping_success, name="heartbeat-ping"),
     path("ping/<uuid:uuid>/start", heartbeats.ping_start, name="heartbeat-ping-start"),
     path("ping/<uuid:uuid>/fail", heartbeats.ping_fail, name="heartbeat-ping-fail"),
+    path("api/v1/alerts", alerts.AlertListView.as_view(), name="alerts"),
+    path("api/v1/alerts/<int:pk>/ack", alerts.AlertAckView.as_view(), name="alert-ack"),
+    path("api/v1/alert-rules", alerts.AlertRuleListView.as_view(), name="alert-rules"),
+    path("api/v1/alert-rules/<int:pk>", alerts.AlertRuleDetailView.as_view(),
+         name="alert-rule"),
+    path("api/v1/notification-channels", alerts.NotificationChannelListView.as_view(),
+         name="notification-channels"),
+    path("api/v1/rpc/endpoints", rpc.RpcEndpointListView.as_view(), name="rpc-endpoints"),
+    path("api/v1/rpc/active", rpc.RpcActiveView.as_view(), name="rpc-active"),
     path("api/v1/incidents", incidents.IncidentListView.as_view(), name="incident-list"),
     path("api/v1/incidents/<int:pk>", incidents.IncidentDetailView.as_view(),
          name="incident-detail"),

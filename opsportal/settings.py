@@ -248,6 +248,10 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "monitoring.models.incidents.IncidentStatus",
         "PostmortemStatusEnum": "monitoring.models.incidents.PostmortemStatus",
         "ActionItemStatusEnum": "monitoring.models.incidents.ActionItemStatus",
+        "IncidentSeverityEnum": "monitoring.models.incidents.Severity",
+        "AlertSeverityEnum": "monitoring.models.alerts.Severity",
+        "AlertStateEnum": "monitoring.models.alerts.AlertState",
+        "AlertOperatorEnum": "monitoring.models.alerts.Operator",
         "BackupKindEnum": "backups.models.BackupKind",
         "TimelineKindEnum": "monitoring.models.incidents.TimelineKind",
     },
@@ -273,6 +277,16 @@ LOGGING = {
     "loggers": {"health_check": {"level": "ERROR"}},
 }
 
+# --- Alerting (monitoring.services.alerts / rpc / notify) ---------------------
+# Absolute base of links in notifications (runbook sections, the alert in admin).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A recovered higher-priority RPC endpoint is switched back to only after it has
+# been healthy this long (no flapping between endpoints).
+RPC_FAILBACK_AFTER_SECONDS = env.int("RPC_FAILBACK_AFTER_SECONDS", default=300)
+# Failed probes in a row of the active endpoint before it counts as down.
+RPC_DOWN_AFTER_FAILURES = env.int("RPC_DOWN_AFTER_FAILURES", default=2)
+# An undelivered notification is retried by later evaluations up to this many times.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 # Monitoring (issue 3): raw events, rollups, snapshots and pings are pruned after this.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
 # /health serves the state refreshed in the background; older than this it runs the checks live.

@@ -1,9 +1,11 @@
 # One module per aggregate's admin; importing registers them.
 from . import (  # noqa: F401
+    alerts,
     events,
     health_samples,
     heartbeats,
     incidents,
     postmortems,
+    rpc,
     scheduler,
 )

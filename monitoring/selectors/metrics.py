@@ -18,6 +18,7 @@ from django.utils import timezone
 from ..models import Event, EventRollup, UptimeSample
 from ..rollups import window_plan
 from ..tally import Tally
+from .alert_state import alert_state_values
 from .heartbeats import heartbeats_overdue
 
 HOUR = datetime.timedelta(hours=1)
@@ -100,11 +101,8 @@ def _tallies(now: datetime.datetime) -> tuple[Tally, Tally]:
 
 
 def _active_rpc_name(*, now: datetime.datetime) -> str | None:
-    """The endpoint of the most recent rpc_status event marked ok.
-
-    Stand-in until the lead wires `active_rpc` to the RPC endpoint model
-    (issue 4) at merge: that model's active endpoint is the real answer.
-    """
+    """Before any RPC endpoint is registered with the portal: the endpoint of the
+    bot's most recent rpc_status event marked ok."""
     event = (Event.objects.filter(type="rpc_status", ts__lte=now, payload__ok=True)
              .order_by("-ts").values_list("payload", flat=True).first())
     return event["endpoint"] if event else None
@@ -122,6 +120,7 @@ def _uptime(now: datetime.datetime) -> dict:
 def _compute(now: datetime.datetime) -> tuple[dict, dict]:
     hour, day = _tallies(now)
     uptime = _uptime(now)
+    state = alert_state_values(now=now)
     percentile = hour.confirmation.quantile
     vibe_p95 = day.vibe_ms.quantile(0.95)
     ws = day.ws[1] if day.ws else None
@@ -147,12 +146,14 @@ def _compute(now: datetime.datetime) -> tuple[dict, dict]:
         "demo_success_rate_24h": _ratio(day.demo_ok, day.demo),
         "vibe_p95_ms_24h": None if vibe_p95 is None else round(vibe_p95, 2),
         "websocket_connected": ws,
-        "active_rpc": _active_rpc_name(now=now),
+        # The portal's active endpoint (what /api/v1/rpc/active tells the bot).
+        "active_rpc": state.pop("active_rpc") or _active_rpc_name(now=now),
         "db_pool_utilization": _ratio(pool[1], pool[2]) if pool else None,
         "rate_limit_usage": {api: _ratio(r[1], r[2]) for api, r in sorted(day.rate_limit.items())},
         "uptime_24h": _ratio(uptime["up24"], uptime["n24"]),
         "uptime_30d": _ratio(uptime["up30"], uptime["n30"]),
         "heartbeats_late": len(heartbeats_overdue(now=now)),
+        **state,  # rpc_* and backup_* keys alert rules watch
     }
     counts = {
         "trades_per_hour": hour.trades,

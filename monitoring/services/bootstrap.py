@@ -2,7 +2,7 @@
 
 from opsportal.scheduling import periodic_task_upsert
 
-from . import events, health, monitor
+from . import alert_rules, events, health, monitor
 
 SCHEDULES = [*health.SCHEDULES, *monitor.SCHEDULES, *events.SCHEDULES]
 
@@ -10,4 +10,6 @@ SCHEDULES = [*health.SCHEDULES, *monitor.SCHEDULES, *events.SCHEDULES]
 def monitoring_bootstrap() -> list[str]:
     """Idempotent: every monitoring schedule, upserted by name."""
     created = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
-    return [f"monitoring schedules: {len(SCHEDULES)} ({len(created)} new)"]
+    lines = [f"monitoring schedules: {len(SCHEDULES)} ({len(created)} new)"]
+    lines += alert_rules.alert_rules_bootstrap()
+    return lines

@@ -1,8 +1,8 @@
 """The minute loop: one pass = a list of steps, each returning what it changed.
 
 `monitor_once` and the every-minute beat task both call `monitor_pass`.
-Issue 4 appends RPC probing (before the health sample) and alert rule
-evaluation (after the snapshot) to STEPS.
+RPC probing runs before the health sample (its `rpc` check reads the probes)
+and alert evaluation last, on the metrics of this minute.
 """
 
 import datetime
@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from opsportal.scheduling import Schedule
 
-from . import health, heartbeats, snapshots
+from ..selectors.metrics import metrics_with_sample_counts
+from . import alerts, health, heartbeats, rpc, snapshots
 
 SCHEDULES = [
     Schedule(name="monitor pass", task="monitoring.tasks.monitor_pass", every_seconds=60),
@@ -35,9 +36,25 @@ def step_metric_snapshot(*, now: datetime.datetime) -> list[str]:
     return [f"snapshot: {snap.trades_per_hour} trades/h, error rate {snap.data['error_rate']}"]
 
 
-# Order matters: heartbeats first so the health sample sees their fresh status.
-STEPS: list[Callable[..., list[str]]] = [step_heartbeats, step_health_sample,
-                                         step_metric_snapshot]
+def step_rpc_probe(*, now: datetime.datetime) -> list[str]:
+    probes = rpc.rpc_endpoints_probe(now=now)
+    if not probes:
+        return []
+    active = rpc.rpc_active()
+    return [f"rpc: {sum(p.ok for p in probes)}/{len(probes)} endpoints healthy, active "
+            f"{active.name if active else 'none'}"]
+
+
+def step_alerts(*, now: datetime.datetime) -> list[str]:
+    values, samples = metrics_with_sample_counts(now=now)
+    return [f"alert {line}" for line in alerts.alerts_tick(now=now, values=values,
+                                                           samples=samples)]
+
+
+# Order matters: heartbeats and RPC probes first so the health sample sees their
+# fresh status; alerts last, on this minute's metrics (with the RPC state).
+STEPS: list[Callable[..., list[str]]] = [step_rpc_probe, step_heartbeats, step_health_sample,
+                                         step_metric_snapshot, step_alerts]
 
 
 def monitor_pass(*, now: datetime.datetime | None = None) -> list[str]:

@@ -7,7 +7,7 @@ from health_check.checks import Cache
 
 from backups.services.runs import backup_run_now
 from monitoring.health import Component, components
-from monitoring.models import SchedulerHeartbeat
+from monitoring.models import RpcEndpoint, SchedulerHeartbeat
 from monitoring.services.health import health_evaluate
 from tests.monitoring.events import ev, ingest
 from tests.servers import hanging_tcp_server
@@ -37,6 +37,8 @@ def test_health_is_healthy_once_the_scheduler_the_bot_and_a_backup_report_in(
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path)}}}
     SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
+    RpcEndpoint.objects.create(name="primary", url="https://rpc.example.com/", is_active=True,
+                               last_probe_at=timezone.now(), healthy_since=timezone.now())
     ingest([ev("ws_status", connected=True)])
     client.force_login(viewer)  # ?fresh=1 runs the checks live for staff
     body = client.get("/health?fresh=1").json()

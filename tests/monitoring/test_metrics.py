@@ -21,6 +21,9 @@ KEYS = {
     "jupiter_share_24h", "partner_fees_sol_24h", "trades_without_tpsl_24h", "confirmation_ms",
     "demo_success_rate_24h", "vibe_p95_ms_24h", "websocket_connected", "active_rpc",
     "db_pool_utilization", "rate_limit_usage", "uptime_24h", "uptime_30d", "heartbeats_late",
+    # Alerting's state keys (RPC endpoints, backup freshness).
+    "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
+    "rpc_endpoints_healthy", "backup_database_stale", "backup_database_age_seconds",
 }
 
 
@@ -73,6 +76,10 @@ def test_it_computes_every_contract_number_exactly_for_a_known_event_set(now):
         "websocket_connected": True, "active_rpc": "helius", "db_pool_utilization": 0.25,
         "rate_limit_usage": {"helius": 0.25, "jupiter": 0.4},
         "uptime_24h": None, "uptime_30d": None, "heartbeats_late": 0,
+        # No RPC endpoint registered, no backup taken yet.
+        "rpc_active_down": 0, "rpc_active_consecutive_failures": 0,
+        "rpc_active_latency_ms": None, "rpc_endpoints_healthy": 0,
+        "backup_database_stale": 1, "backup_database_age_seconds": None,
     }
     # The hour's successful confirmations are 100, 200, 300 ms: ranks 1, 1, 1.
     for name in ("p50", "p95", "p99"):
@@ -146,7 +153,8 @@ def test_confirmation_percentiles_through_ingestion_are_within_one_percent():
 
 def test_metrics_reads_a_bounded_number_of_rows(now, django_assert_max_num_queries):
     ingest(known_events(now))
-    with django_assert_max_num_queries(6):
+    # 6, plus 2 for alerting's state keys (RPC endpoints, the last database backup).
+    with django_assert_max_num_queries(8):
         metrics_current(now=now)
 
 

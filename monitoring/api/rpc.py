@@ -1,0 +1,56 @@
+"""RPC endpoints and the active one, over HTTP."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import RpcEndpoint
+from ..services import rpc
+from .alerts import drf_error
+
+
+class RpcEndpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RpcEndpoint
+        fields = ["id", "name", "url", "priority", "enabled", "is_active", "active_since",
+                  "consecutive_failures", "healthy_since", "last_probe_at", "last_latency_ms"]
+        read_only_fields = ["id", "enabled", "is_active", "active_since",
+                            "consecutive_failures", "healthy_since", "last_probe_at",
+                            "last_latency_ms"]
+
+
+class RpcEndpointListView(APIView):
+    """GET /api/v1/rpc/endpoints (read), POST {name, url, priority} (write)."""
+
+    @extend_schema(responses=RpcEndpointSerializer(many=True))
+    def get(self, request):
+        return Response(RpcEndpointSerializer(RpcEndpoint.objects.all(), many=True).data)
+
+    @extend_schema(request=RpcEndpointSerializer, responses={201: RpcEndpointSerializer})
+    def post(self, request):
+        s = RpcEndpointSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        try:
+            endpoint = rpc.rpc_endpoint_create(**s.validated_data)
+        except DjangoValidationError as exc:
+            raise drf_error(exc) from exc
+        endpoint.refresh_from_db()
+        return Response(RpcEndpointSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class RpcActiveView(APIView):
+    """GET /api/v1/rpc/active (read): {name, url, since}, the endpoint the bot uses now."""
+
+    @extend_schema(responses=inline_serializer("RpcActive", {
+        "name": serializers.CharField(), "url": serializers.URLField(),
+        "since": serializers.DateTimeField()}))
+    def get(self, request):
+        active = rpc.rpc_active()
+        if active is None:
+            raise NotFound("no RPC endpoint is configured")
+        return Response({"name": active.name, "url": active.url,
+                         "since": active.active_since.isoformat() if active.active_since
+                         else None})
