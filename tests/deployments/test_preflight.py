@@ -45,9 +45,22 @@ def prod_env(tmp_path, redis_port):
 def test_it_passes_on_a_ready_deployment_and_records_the_run(prod_env):
     if connection.vendor == "sqlite":
         pytest.skip("production means PostgreSQL: on SQLite check --deploy warns opsportal.W001")
+    from django.core.management import call_command
+
+    from monitoring.models import NotificationChannel, RpcEndpoint
+    from tests.servers import RecordingServer
+
     scheduler_heartbeat_record()
-    result = preflight(clean_env(**prod_env))
+    call_command("bootstrap", verbosity=0)  # the plan's alert rules
+    rpc = RecordingServer(respond=lambda m, p, b: (200, {"jsonrpc": "2.0", "id": 1,
+                                                         "result": "ok"}))
+    with rpc:
+        host = rpc.url.removeprefix("http://")
+        NotificationChannel.objects.create(name="ops webhook", url=f"json://{host}/hook")
+        RpcEndpoint.objects.create(name="main", url=f"{rpc.url}/", priority=0)
+        result = preflight(clean_env(**prod_env))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert rpc.requests and rpc.requests[0]["body"]["method"] == "getHealth"
     table = rows(result.stdout)
     assert all(status in {"PASS", "SKIP"} for status, _ in table.values()), table
     assert table["migrations"][0] == "PASS" and table["scheduler (beat)"][0] == "PASS"
