@@ -105,3 +105,18 @@ def test_it_fails_when_migrations_are_unapplied_or_beat_is_silent(prod_env):
     assert table["migrations"][0] == "FAIL" and "deployments.0001_initial" in table["migrations"][1]
     assert table["scheduler (beat)"] == ("FAIL", "beat and worker have never run the heartbeat "
                                                  "task")
+
+
+def test_it_fails_when_a_channel_or_rpc_endpoint_is_unreachable(prod_env):
+    from monitoring.models import NotificationChannel, RpcEndpoint
+
+    scheduler_heartbeat_record()
+    NotificationChannel.objects.create(name="dead hook", url=f"json://127.0.0.1:{free_port()}/x")
+    RpcEndpoint.objects.create(name="dead rpc", url=f"http://127.0.0.1:{free_port()}/", priority=0)
+    result = preflight(clean_env(**prod_env, OUTBOUND_TIMEOUT_SECONDS=2))
+    assert result.returncode == 1
+    table = rows(result.stdout)
+    assert table["notification channels"][0] == "FAIL" and "dead hook" in table[
+        "notification channels"][1]
+    assert table["rpc endpoints"][0] == "FAIL" and "dead rpc" in table["rpc endpoints"][1]
+    assert table["alert rules"] == ("FAIL", "no alert rule is enabled (run bootstrap)")
