@@ -8,7 +8,7 @@ PORT   ?= 8000
 export OPSPORTAL_PORT := $(PORT)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install run test lint docs bench clean staging
+.PHONY: install run test lint docs bench clean audit staging
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ test: install var/secret_key
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/mkdocs build --strict -q -d var/site
+	$(MAKE) --no-print-directory audit
+
+# Security scans (ruff's bandit rules, pip-audit), recorded as SecurityScan rows in
+# the portal's database. Fails on findings; a pip-audit that cannot reach its
+# vulnerability service is reported as "could not run", not as a failure.
+audit: install var/secret_key
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py security_scan
 
 # A production-shaped rehearsal on this machine (docs/deployment.md): gunicorn,
 # worker and beat on a throwaway PostgreSQL database and Redis; preflight, smoke

@@ -57,3 +57,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = sum(api_token_revoke(token=t) for t in queryset)
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+
+from . import admin_lockout, admin_scans  # noqa: E402,F401  (issue 11 admin pages)

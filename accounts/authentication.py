@@ -1,5 +1,7 @@
 from rest_framework import authentication, exceptions
 
+from opsportal.audit import audit_note_token
+
 from .services import api_token_authenticate
 
 
@@ -40,6 +42,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(raw_key=raw_key)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        audit_note_token(token)  # the audit log names the token as the actor of API writes
         return TokenUser(token), token
 
     def authenticate_header(self, request):

@@ -38,3 +38,28 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class ScanStatus(models.TextChoices):
+    CLEAN = "clean", "clean"
+    FINDINGS = "findings", "findings"
+    # The tool could not do its job (no network to its vulnerability service):
+    # neither clean nor failed, and never to be read as clean.
+    UNAVAILABLE = "unavailable", "could not run"
+
+
+class SecurityScan(models.Model):
+    """One run of a security scanner: evidence for the checklist's security items."""
+
+    tool = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=ScanStatus.choices)
+    findings = models.PositiveIntegerField(default=0)
+    summary = models.CharField(max_length=300)
+    output = models.TextField(blank=True)
+    ran_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-ran_at"]
+
+    def __str__(self):
+        return f"{self.tool} {self.status} at {self.ran_at:%Y-%m-%d %H:%M}"

@@ -14,6 +14,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "monitoring": ("view", "add", "change"),
         "backups": ("view", "add", "change"),
         "checklist": ("view", "add", "change"),
+        # Decisions are signed by Admins only (the admin also refuses anyone else).
+        "checklist.launchdecision": ("view",),
         "django_celery_beat": ("view", "change"),
         # Deployment records are written by the commands; people read them.
         "deployments": ("view",),
@@ -26,7 +28,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "monitoring.actionitem": ("view", "add", "change", "delete"),
         "monitoring.alert": ("view", "change"),
     },
-    "Admin": {app: ("view", "add", "change", "delete") for app in (*PORTAL_APPS, "auth")},
+    "Admin": {
+        **{app: ("view", "add", "change", "delete") for app in (*PORTAL_APPS, "auth")},
+        # The audit trail (auditlog and Django's admin log) is read-only for everyone.
+        "auditlog": ("view",),
+        "admin": ("view",),
+        # Lockouts (django-axes): seen and lifted (the unlock action deletes attempts).
+        "axes": ("view", "delete"),
+        # Two-factor devices: seen, and removed for a user who lost theirs (re-enrols).
+        "otp_totp": ("view", "delete"),
+        "otp_static": ("view", "delete"),
+    },
 }
 
 # Roles whose members may use the API's write scope through a staff session.

@@ -67,11 +67,15 @@ def api_token_authenticate(*, raw_key: str) -> ApiToken | None:
 
 def api_token_revoke(*, token: ApiToken) -> bool:
     """Revoke a token; False if it was already revoked."""
-    return bool(
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+    now = timezone.now()
+    revoked = bool(
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     )
+    if revoked:  # a conditional update sends no signal: tell the audit log ourselves
+        from opsportal.audit import audit_record_update
+
+        audit_record_update(instance=token, changes={"revoked_at": (None, now)})
+    return revoked
 
 
 def roles_bootstrap() -> list[str]:

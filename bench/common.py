@@ -54,7 +54,8 @@ def free_port() -> int:
 def gunicorn(*, workers: int = 2, url: str | None = None):
     """A real gunicorn on the bench database (or `url`); yields its port."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url or bench_url(), DEBUG="0")
+    env = dict(os.environ, DATABASE_URL=url or bench_url(), DEBUG="0",
+               INGEST_RATE_LIMIT="0")  # measure throughput, not the rate limit
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "opsportal.wsgi", "--bind",
          f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],

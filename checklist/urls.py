@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .api import ReadinessView
+from .views import readiness_page, readiness_verify
+
+urlpatterns = [
+    path("api/v1/readiness", ReadinessView.as_view(), name="readiness-api"),
+    path("readiness/", readiness_page, name="readiness"),
+    path("readiness/verify", readiness_verify, name="readiness-verify"),
+]

@@ -61,6 +61,7 @@ class MetricsCollector:
             if value is not None:
                 usage.add_metric([api], value)
         yield usage
+        yield from _performance_families(body.get("performance") or {})
         if body.get("active_rpc"):
             yield InfoMetricFamily(PREFIX + "active_rpc", "The RPC endpoint in use",
                                    value={"name": body["active_rpc"]})
@@ -70,3 +71,16 @@ def prometheus_text(body: dict) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(MetricsCollector(body))
     return generate_latest(registry)
+
+
+def _performance_families(perf: dict):
+    """Per-measurement p95, baseline p95 and their ratio, labelled by measurement."""
+    specs = (("p95", "perf_p95", "Current-window p95 of a performance measurement"),
+             ("baseline_p95", "perf_baseline_p95", "Active baseline p95 of a measurement"),
+             ("ratio", "perf_p95_ratio", "Current p95 over baseline p95"))
+    for key, name, help_text in specs:
+        family = GaugeMetricFamily(PREFIX + name, help_text, labels=["measurement"])
+        for measurement, values in perf.items():
+            if values.get(key) is not None:
+                family.add_metric([measurement], float(values[key]))
+        yield family

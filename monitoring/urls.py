@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_performance
 from .api import alerts, events, health, heartbeats, incidents, metrics, rpc
 
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/events", events.EventIngestView.as_view(), name="events"),
     path("api/v1/heartbeats", heartbeats.HeartbeatListCreateView.as_view(), name="heartbeats"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("performance/", views_performance.performance, name="performance"),
     path("ping/<uuid:uuid>", heartbeats.ping_success, name="heartbeat-ping"),
     path("ping/<uuid:uuid>/start", heartbeats.ping_start, name="heartbeat-ping-start"),
     path("ping/<uuid:uuid>/fail", heartbeats.ping_fail, name="heartbeat-ping-fail"),

@@ -13,3 +13,7 @@ class OpsportalConfig(AppConfig):
         admin.site.site_header = "opsportal administration"
         admin.site.site_title = "opsportal"
         admin.site.index_title = "Operations portal"
+
+        from .audit import audit_register
+
+        audit_register()

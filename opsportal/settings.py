@@ -1,6 +1,7 @@
 """The one settings module: everything that differs between machines comes from
 the environment (see .env.example and docs/runbook.md)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,7 +35,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off"
         )
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105 (DEBUG only)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a route's time includes every other middleware (issue 9).
+    "monitoring.perf_middleware.RequestTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "opsportal.middleware.StaticAndDocsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -291,3 +294,74 @@ NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
 # /health serves the state refreshed in the background; older than this it runs the checks live.
 HEALTH_STALE_SECONDS = env.int("HEALTH_STALE_SECONDS", default=60)
+
+# Performance baselines (issue 9): the deploy a baseline belongs to, query
+# timing sample rate, how often in-process measurements reach the database,
+# and the regression check's window and cadence.
+DEPLOY_ID = env.str("DEPLOY_ID", default="")
+DB_QUERY_SAMPLE_RATE = env.float("DB_QUERY_SAMPLE_RATE", default=0.1)
+PERF_FLUSH_SECONDS = env.int("PERF_FLUSH_SECONDS", default=10)
+PERF_WINDOW_MINUTES = env.int("PERF_WINDOW_MINUTES", default=15)
+PERF_CHECK_EVERY_MINUTES = env.int("PERF_CHECK_EVERY_MINUTES", default=5)
+PERF_REGRESSION_THRESHOLD_PCT = env.float("PERF_REGRESSION_THRESHOLD_PCT", default=20.0)
+PERF_MIN_SAMPLES = env.int("PERF_MIN_SAMPLES", default=30)
+PERF_MINUTE_RETENTION_DAYS = env.int("PERF_MINUTE_RETENTION_DAYS", default=8)
+
+# --- Secrets kept out of logs (issue 11) ----------------------------------------
+# Every handler, whatever its formatter, passes records through the redaction filter.
+LOGGING.setdefault("filters", {})["redact_secrets"] = {
+    "()": "opsportal.redaction.RedactSecretsFilter"}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("redact_secrets")
+
+# --- Admin login lockout (issue 11, django-axes) -----------------------------
+# Failed logins are counted per user name and, separately, per client address.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Spelled out: axes' lazy default breaks the JSON config backup.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Its start-up banner would land on every command's stderr; lockouts still log.
+LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}
+# Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT=1 so X-Forwarded-For is used.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+
+# --- Rate limits (issue 11, opsportal/ratelimit.py) ---------------------------
+# "N/s|m|h|d"; empty or 0 turns a limit off. Counted in the default cache: use a
+# shared Redis (CACHE_URL) when several web processes run, or each counts alone.
+INGEST_RATE_LIMIT = env.str("INGEST_RATE_LIMIT", default="600/m")   # per API token
+PING_RATE_LIMIT = env.str("PING_RATE_LIMIT", default="120/m")       # per client address
+LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="20/m")      # per client address
+MIDDLEWARE.insert(MIDDLEWARE.index("opsportal.middleware.StaticAndDocsMiddleware") + 1,
+                  "opsportal.ratelimit.RateLimitMiddleware")
+
+# --- Audit log (issue 11, django-auditlog; models listed in opsportal/audit.py) ---
+INSTALLED_APPS += ["auditlog"]
+# After authentication, so the signed-in user is the actor of each change.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "auditlog.middleware.AuditlogMiddleware")
+AUDITLOG_STORE_JSON_CHANGES = True
+
+# --- Admin two-factor authentication and sessions (issue 11, django-otp) ------
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+                  "accounts.twofactor.AdminTwoFactorMiddleware")
+# On wherever cookies are secure (the production settings, served over HTTPS); off for
+# `make run` and the browser tests over plain http. ADMIN_2FA_REQUIRED=1 forces it.
+ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED",
+                              default=globals().get("SESSION_COOKIE_SECURE", False))
+OTP_TOTP_ISSUER = "opsportal"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Old keys still accepted for signatures while SECRET_KEY rotates (docs/security.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])

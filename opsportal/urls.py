@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("checklist.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("account/", include("accounts.urls")),  # 2FA and logout everywhere (issue 11)
     path("admin/", admin.site.urls),
 ]

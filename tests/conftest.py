@@ -75,3 +75,23 @@ def portal_admin(roles):
     user.is_superuser = True
     user.save()
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_perf_recorder():
+    # Request timings wait in process memory; each test starts (and ends) without any,
+    # so an earlier test's samples never reach a later test's database.
+    from monitoring.perf_recorder import recorder
+
+    recorder.drain()
+    yield
+    recorder.drain()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit and lockout counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -5,6 +5,7 @@ from . import (  # noqa: F401
     health_samples,
     heartbeats,
     incidents,
+    performance,
     postmortems,
     rpc,
     scheduler,

@@ -6,6 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opsportal.ratelimit import IngestTokenRateThrottle
+
 from ..services import event_schema
 from ..services.events import events_ingest
 
@@ -22,6 +24,7 @@ class EventIngestView(APIView):
     """POST /api/v1/events (scope `ingest`): a batch of bot events, all or nothing."""
 
     required_scopes = {"POST": "ingest"}
+    throttle_classes = [IngestTokenRateThrottle]  # per token, INGEST_RATE_LIMIT
 
     @extend_schema(
         request=inline_serializer("EventBatch", {"events": serializers.ListField(

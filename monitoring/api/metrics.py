@@ -1,5 +1,6 @@
 import json
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -7,6 +8,7 @@ from rest_framework.views import APIView
 
 from ..prometheus import prometheus_text
 from ..selectors.metrics import metrics_current
+from ..selectors.performance import performance_summary
 
 
 class PrometheusRenderer(BaseRenderer):
@@ -34,5 +36,7 @@ class MetricsView(APIView):
     )
     def get(self, request):
         prometheus = isinstance(request.accepted_renderer, PrometheusRenderer)
-        return Response(metrics_current(), content_type=(
+        now = timezone.now()
+        body = {**metrics_current(now=now), "performance": performance_summary(now=now)}
+        return Response(body, content_type=(
             "text/plain; version=0.0.4; charset=utf-8" if prometheus else None))

@@ -44,18 +44,25 @@ METRIC_KEYS = (
     "db_pool_utilization", "uptime_24h", "uptime_30d",
     "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
     "rpc_endpoints_healthy", "heartbeats_late", "backup_database_stale",
-    "backup_database_age_seconds",
+    "backup_database_age_seconds", "perf_regressions",
 )
 # Families with a key per member: rate_limit_usage.<api>.
 METRIC_KEY_PREFIXES = ("rate_limit_usage.",)
 
 
+# perf_p95_ratio.<measurement>: measurement names may hold dots (http.<route>).
+PERF_RATIO_PREFIX = "perf_p95_ratio."
+
+
 def validate_metric_key(value: str) -> None:
+    if value.startswith(PERF_RATIO_PREFIX) and len(value) > len(PERF_RATIO_PREFIX):
+        return
     if value in METRIC_KEYS or (value.startswith(METRIC_KEY_PREFIXES)
                                 and len(value.split(".")) == 2 and value.split(".")[1]):
         return
     raise ValidationError(f"unknown metric key {value!r}; choose one of "
-                          f"{', '.join(METRIC_KEYS)} or rate_limit_usage.<api>")
+                          f"{', '.join(METRIC_KEYS)}, rate_limit_usage.<api> or "
+                          f"perf_p95_ratio.<measurement>")
 
 
 class AlertRule(models.Model):

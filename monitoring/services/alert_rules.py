@@ -35,6 +35,11 @@ PLAN_RULES = [
     dict(name="Heartbeat late", metric_key="heartbeats_late", operator=">", threshold=0,
          for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
          labels={"component": "heartbeats"}, runbook_url=f"{RB}#heartbeat-late"),
+    # Issue 9: open PerformanceRegression rows (the check applied each baseline's
+    # threshold and min_samples); the notification lists each one's numbers.
+    dict(name="Performance regression", metric_key="perf_regressions", operator=">",
+         threshold=0, for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
+         labels={"component": "performance"}, runbook_url=f"{RB}#performance-regression"),
 ]
 EDITABLE = ("name", "metric_key", "operator", "threshold", "for_seconds", "min_events",
             "severity", "actions", "labels", "depends_on", "runbook_url", "renotify_seconds",

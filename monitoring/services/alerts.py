@@ -35,6 +35,7 @@ from ..models.alerts import (
 )
 from ..models.incidents import TimelineKind
 from ..selectors import alert_state
+from ..selectors.performance import performance_regression_lines
 from . import alert_actions, incidents, notify
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ def _message(alert: Alert, kind: str, now: datetime, outcomes: list[str] = ()) -
                      f"{alert.fired_at:%H:%M:%S}.")
     else:
         lines.append(f"Firing since {alert.fired_at:%Y-%m-%d %H:%M:%S} UTC.")
+    if rule.metric_key.startswith("perf_"):
+        lines += performance_regression_lines()  # measurement, baseline, current, ratio
     lines += [f"Action {o}" for o in outcomes]
     lines.append(f"Runbook: {notify.runbook_link(rule.runbook_url) or '(none)'}")
     lines.append(f"Alert: {settings.PORTAL_URL}/admin/monitoring/alert/{alert.pk}/change/")

@@ -13,7 +13,8 @@ from django.utils import timezone
 from opsportal.scheduling import Schedule
 
 from ..selectors.metrics import metrics_with_sample_counts
-from . import alerts, health, heartbeats, rpc, snapshots
+from ..selectors.performance import performance_alert_values
+from . import alerts, health, heartbeats, performance, rpc, snapshots
 
 SCHEDULES = [
     Schedule(name="monitor pass", task="monitoring.tasks.monitor_pass", every_seconds=60),
@@ -47,14 +48,18 @@ def step_rpc_probe(*, now: datetime.datetime) -> list[str]:
 
 def step_alerts(*, now: datetime.datetime) -> list[str]:
     values, samples = metrics_with_sample_counts(now=now)
+    perf_values, perf_samples = performance_alert_values(now=now)
+    values, samples = {**values, **perf_values}, {**samples, **perf_samples}
     return [f"alert {line}" for line in alerts.alerts_tick(now=now, values=values,
                                                            samples=samples)]
 
 
 # Order matters: heartbeats and RPC probes first so the health sample sees their
-# fresh status; alerts last, on this minute's metrics (with the RPC state).
+# fresh status; the performance check before alerts, which read its regressions;
+# alerts last, on this minute's metrics (with the RPC state).
 STEPS: list[Callable[..., list[str]]] = [step_rpc_probe, step_heartbeats, step_health_sample,
-                                         step_metric_snapshot, step_alerts]
+                                         step_metric_snapshot, performance.step_performance,
+                                         step_alerts]
 
 
 def monitor_pass(*, now: datetime.datetime | None = None) -> list[str]:

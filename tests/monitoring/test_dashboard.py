@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from monitoring.charts import line_chart
@@ -49,7 +50,7 @@ def test_the_dashboard_needs_a_staff_login(client):
 def test_the_dashboard_renders_for_staff_and_is_linked_from_the_admin_index(client, viewer):
     MetricSnapshot.objects.create(taken_at=timezone.now() - H, data={}, trades_per_hour=4,
                                   error_rate=0.25, confirmation_p95_ms=900)
-    client.login(username="viewer", password="pw-viewer")
+    client.login(request=HttpRequest(), username="viewer", password="pw-viewer")
     assert b'href="/dashboard/"' in client.get("/admin/").content
     page = client.get("/dashboard/").content.decode()
     assert "Health dashboard" in page and "<svg" in page and 'id="uptime-bar"' in page

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -62,7 +63,7 @@ def test_fresh_runs_live_for_staff_only(client, portal_admin, make_healthy):
     health_refresh()
     make_healthy()
     assert client.get("/health?fresh=1").json()["status"] == "degraded"  # anonymous: ignored
-    client.login(username="boss", password="pw-boss")
+    client.login(request=HttpRequest(), username="boss", password="pw-boss")
     assert client.get("/health?fresh=1").json()["status"] == "healthy"
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from monitoring.models import (
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, portal_admin):
-    client.login(username="boss", password="pw-boss")
+    client.login(request=HttpRequest(), username="boss", password="pw-boss")
     return client
 
 

@@ -1,0 +1,104 @@
+"""The access matrix: who may open which admin page and call which API endpoint.
+
+ONE table, walked by tests/accounts/test_role_matrix.py against the running
+portal: every admin model registered and every API route in the URLconf must
+have a row, and every cell must hold (a new endpoint without a row fails).
+
+Principals: the four staff roles (signed in to the admin; their session also
+works on the API) and API tokens holding exactly one scope.
+"""
+
+VIEWER, OPERATOR, COMMANDER, ADMIN = "Viewer", "Operator", "Incident Commander", "Admin"
+ROLES = (VIEWER, OPERATOR, COMMANDER, ADMIN)
+SCOPES = ("ingest", "read", "write")
+PRINCIPALS = (*ROLES, *SCOPES)
+
+ALL_ROLES = frozenset(ROLES)
+NOBODY: frozenset[str] = frozenset()
+# Staff able to operate: everything but the Viewer.
+OPERATORS = frozenset({OPERATOR, ADMIN})
+
+# --- Admin: model label -> (roles that open the changelist, roles that open "add") ---
+_VIEW_ONLY = (ALL_ROLES, NOBODY)          # read-only records (runs, samples, events)
+_OPERATED = (ALL_ROLES, OPERATORS)        # operators configure them
+ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
+    "accounts.ApiToken": (ALL_ROLES, frozenset({ADMIN})),
+    "accounts.SecurityScan": (ALL_ROLES, NOBODY),  # recorded by `make audit`
+    "auth.User": (frozenset({ADMIN}), frozenset({ADMIN})),
+    "auth.Group": (frozenset({ADMIN}), frozenset({ADMIN})),
+    "admin.LogEntry": (frozenset({ADMIN}), NOBODY),
+    "auditlog.LogEntry": (frozenset({ADMIN}), NOBODY),
+    "axes.AccessAttempt": (frozenset({ADMIN}), NOBODY),
+    "axes.AccessFailureLog": (frozenset({ADMIN}), NOBODY),
+    "axes.AccessLog": (frozenset({ADMIN}), NOBODY),
+    "otp_static.StaticDevice": (frozenset({ADMIN}), NOBODY),  # enrolment makes devices
+    "otp_totp.TOTPDevice": (frozenset({ADMIN}), NOBODY),
+    "backups.BackupPolicy": (ALL_ROLES, NOBODY),  # one per kind, made by bootstrap
+    "backups.BackupRun": _VIEW_ONLY,
+    "backups.RestoreDrill": _VIEW_ONLY,
+    "django_celery_beat.ClockedSchedule": (ALL_ROLES, frozenset({ADMIN})),
+    "django_celery_beat.CrontabSchedule": (ALL_ROLES, frozenset({ADMIN})),
+    "django_celery_beat.IntervalSchedule": (ALL_ROLES, frozenset({ADMIN})),
+    "django_celery_beat.PeriodicTask": (ALL_ROLES, frozenset({ADMIN})),
+    "django_celery_beat.SolarSchedule": (ALL_ROLES, frozenset({ADMIN})),
+    "monitoring.ActionItem": (ALL_ROLES, frozenset({OPERATOR, COMMANDER, ADMIN})),
+    "monitoring.Alert": (ALL_ROLES, NOBODY),  # raised by rules, acknowledged by people
+    "monitoring.AlertRule": _OPERATED,
+    "monitoring.Notification": (ALL_ROLES, NOBODY),
+    "monitoring.NotificationChannel": _OPERATED,
+    "monitoring.RpcEndpoint": _OPERATED,
+    "monitoring.RpcProbe": _VIEW_ONLY,
+    "monitoring.RpcSwitch": _VIEW_ONLY,
+    "monitoring.Silence": _OPERATED,
+    "monitoring.ComponentState": _VIEW_ONLY,
+    "monitoring.Event": _VIEW_ONLY,
+    "monitoring.EventRollup": _VIEW_ONLY,
+    "monitoring.Heartbeat": _OPERATED,
+    "monitoring.Incident": (ALL_ROLES, frozenset({OPERATOR, COMMANDER, ADMIN})),
+    "monitoring.MetricSnapshot": _VIEW_ONLY,
+    "monitoring.Postmortem": (ALL_ROLES, NOBODY),  # started from its incident
+    "monitoring.SchedulerHeartbeat": _VIEW_ONLY,
+    "monitoring.UptimeSample": _VIEW_ONLY,
+    "monitoring.Baseline": (ALL_ROLES, NOBODY),  # established by action or command
+    "monitoring.MeasurementRollup": _VIEW_ONLY,
+    "monitoring.PerformanceRegression": _VIEW_ONLY,
+}
+
+# --- API: (route as in the URLconf, method) -> principals allowed ------------------
+READERS = frozenset({*ROLES, "read"})
+WRITERS = frozenset({OPERATOR, COMMANDER, ADMIN, "write"})
+INGESTERS = frozenset({OPERATOR, COMMANDER, ADMIN, "ingest"})
+EVERYONE = frozenset(PRINCIPALS)
+API_MATRIX: dict[tuple[str, str], frozenset[str]] = {
+    ("metrics", "GET"): READERS,
+    ("api/v1/events", "POST"): INGESTERS,
+    ("api/v1/heartbeats", "GET"): READERS,
+    ("api/v1/heartbeats", "POST"): WRITERS,
+    ("api/v1/incidents", "GET"): READERS,
+    ("api/v1/incidents", "POST"): WRITERS,
+    ("api/v1/incidents/<int:pk>", "GET"): READERS,
+    ("api/v1/incidents/<int:pk>", "PATCH"): WRITERS,
+    ("api/v1/incidents/<int:pk>/timeline", "POST"): WRITERS,
+    ("api/v1/incidents/<int:pk>/postmortem", "GET"): READERS,
+    ("api/v1/incidents/<int:pk>/postmortem", "POST"): WRITERS,
+    ("api/v1/incidents/<int:pk>/postmortem", "PATCH"): WRITERS,
+    ("api/v1/incidents/<int:pk>/postmortem/action-items", "POST"): WRITERS,
+    ("api/v1/action-items/<int:pk>", "PATCH"): WRITERS,
+    ("api/v1/backups", "GET"): READERS,
+    ("api/v1/backups", "POST"): WRITERS,
+    ("api/v1/restore-drills", "GET"): READERS,
+    ("api/v1/alert-rules", "GET"): READERS,
+    ("api/v1/alert-rules", "POST"): WRITERS,
+    ("api/v1/alert-rules/<int:pk>", "GET"): READERS,
+    ("api/v1/alert-rules/<int:pk>", "PATCH"): WRITERS,
+    ("api/v1/alerts", "GET"): READERS,
+    ("api/v1/alerts/<int:pk>/ack", "POST"): WRITERS,
+    ("api/v1/notification-channels", "GET"): READERS,
+    ("api/v1/notification-channels", "POST"): WRITERS,
+    ("api/v1/rpc/active", "GET"): READERS,
+    ("api/v1/rpc/endpoints", "GET"): READERS,
+    ("api/v1/rpc/endpoints", "POST"): WRITERS,
+    # The schema and its viewer are public: they describe, they hold no data.
+    ("api/schema", "GET"): EVERYONE,
+    ("api/docs", "GET"): EVERYONE,
+}

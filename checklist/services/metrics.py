@@ -1,0 +1,74 @@
+"""The V1 Success Metrics (first 30 days): computed where the portal measures them."""
+
+import operator
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from .. import sources
+from ..models import SuccessMetric, SuccessMetricEntry
+
+COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+           "eq": operator.eq}
+
+
+def _error_budget_left(metric: SuccessMetric, value: float) -> float | None:
+    """Share of the error budget left (1.0 untouched, 0 spent, negative overspent)."""
+    if not metric.has_error_budget or metric.target is None:
+        return None
+    if metric.comparator in ("ge", "gt"):  # e.g. uptime ≥ 99.9 %: budget 0.1 % downtime
+        allowed, used = 1.0 - metric.target, 1.0 - value
+    else:  # e.g. error rate < 1 %: the budget is the 1 %
+        allowed, used = metric.target, value
+    if allowed <= 0:
+        return None
+    return round((allowed - used) / allowed, 4)
+
+
+def _measured(metric: SuccessMetric, metrics: dict | None) -> tuple[float | None, str]:
+    if metric.source.startswith("metrics:"):
+        key = metric.source.split(":", 1)[1]
+        value = sources.metric_value(metrics, key)
+        if value is None:
+            return None, f"/metrics {key}: no data"
+        return float(value), f"/metrics {key}"
+    if metric.source == "settings:databases":
+        return float(len(settings.DATABASES)), "settings.DATABASES"
+    return None, ""
+
+
+def success_metrics_evaluate(*, metrics: dict | None = None) -> list[dict]:
+    """Every objective with current value, target, met (None: unknown) and error budget left."""
+    metrics = sources.metrics_now() if metrics is None else metrics
+    latest = Prefetch("entries", queryset=SuccessMetricEntry.objects.select_related("entered_by"))
+    rows = []
+    for metric in SuccessMetric.objects.prefetch_related(latest):
+        value, source = _measured(metric, metrics)
+        entry = metric.entries.all()[0] if metric.entries.all() else None
+        if value is None and entry is not None:
+            value = entry.value
+            source = (f"entered by {entry.entered_by.get_username()} at "
+                      f"{entry.entered_at:%Y-%m-%d %H:%M}: {entry.source}")
+        met = (COMPARE[metric.comparator](value, metric.target)
+               if value is not None and metric.target is not None else None)
+        rows.append({
+            "key": metric.key, "group": metric.group, "text": metric.text,
+            "value": value, "unit": metric.unit,
+            "target": f"{metric.get_comparator_display()} {metric.target:g}",
+            "met": met, "source": source or "no data: enter it by hand",
+            "error_budget_left": _error_budget_left(metric, value) if value is not None
+            else None,
+            "metric": metric,
+        })
+    return rows
+
+
+def success_metric_enter(*, metric: SuccessMetric, value: float, source: str, user,
+                         now=None) -> SuccessMetricEntry:
+    """Record a hand-entered value with its source, who and when."""
+    entry = SuccessMetricEntry(metric=metric, value=value, source=source, entered_by=user,
+                               entered_at=now or timezone.now())
+    entry.full_clean()
+    entry.save()
+    return entry

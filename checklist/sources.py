@@ -1,0 +1,18 @@
+"""Numbers other apps measure, read through their public selectors only."""
+
+from monitoring.selectors import metrics_current
+
+
+def metrics_now() -> dict:
+    """The /metrics JSON as a dict (rates over empty windows are None)."""
+    return dict(metrics_current())
+
+
+def metric_value(metrics: dict | None, dotted_key: str):
+    """metrics["confirmation_ms"]["p95"] for "confirmation_ms.p95"; None when absent."""
+    value = metrics
+    for part in dotted_key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value

@@ -1,0 +1,96 @@
+"""Rate limits: per token on ingestion (a DRF throttle), per client address on the
+admin login and /ping/ (a middleware). Both count in Django's cache, so every web
+process must share one cache (Redis, CACHE_URL) for the limits to hold across them;
+the default local-memory cache counts per process.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """'120/m' -> (120, 60); empty or '0' means no limit."""
+    if not rate or rate.strip() in ("0", "off"):
+        return None
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS[period.strip()[0]]
+
+
+class IngestTokenRateThrottle(SimpleRateThrottle):
+    """Requests per API token (falls back to the client address without one)."""
+
+    scope = "ingest"
+
+    def get_rate(self):
+        return settings.INGEST_RATE_LIMIT or None
+
+    def get_cache_key(self, request, view):
+        token = getattr(request, "auth", None)
+        ident = f"token-{token.pk}" if getattr(token, "pk", None) else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # a cache outage must not stop ingestion: fail open, loudly
+            logger.warning("ingest rate limit skipped: the cache is unavailable", exc_info=True)
+            return True
+
+
+def rate_limit_hit(*, key: str, limit: int, period: int) -> int:
+    """Count one request in the current fixed window; seconds to wait if over the limit."""
+    now = time.time()
+    window = int(now // period)
+    cache_key = f"ratelimit:{key}:{window}"
+    cache.add(cache_key, 0, timeout=period + 1)
+    count = cache.incr(cache_key)
+    if count > limit:
+        return max(1, int((window + 1) * period - now + 0.999))
+    return 0
+
+
+class RateLimitMiddleware:
+    """Per-address limits on POST /admin/login/ and every /ping/ request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _rule(self, request) -> tuple[str, str] | None:
+        if request.path.startswith("/ping/"):
+            return "ping", settings.PING_RATE_LIMIT
+        if request.method == "POST" and request.path == "/admin/login/":
+            return "login", settings.LOGIN_RATE_LIMIT
+        return None
+
+    def __call__(self, request):
+        rule = self._rule(request)
+        parsed = parse_rate(rule[1]) if rule else None
+        if parsed:
+            ip = request.META.get("REMOTE_ADDR", "")
+            try:
+                wait = rate_limit_hit(key=f"{rule[0]}:{ip}", limit=parsed[0], period=parsed[1])
+            except Exception:  # cache down: availability of pings beats the limit
+                logger.warning("%s rate limit skipped: the cache is unavailable", rule[0])
+                wait = 0
+            if wait:
+                return self._too_many(request, rule[0], wait)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_many(request, name: str, wait: int) -> HttpResponse:
+        message = f"Too many requests: retry in {wait} seconds."
+        if name == "ping":
+            response = JsonResponse({"detail": message}, status=429)
+        else:
+            response = HttpResponse(message, status=429, content_type="text/plain")
+        response["Retry-After"] = str(wait)
+        return response

@@ -1,0 +1,125 @@
+import pytest
+from django.urls import reverse
+
+from checklist.models import (
+    ChecklistItem,
+    ItemStatus,
+    Launch,
+    LaunchDecision,
+    PostLaunchReview,
+    SuccessMetric,
+    VerificationResult,
+)
+from checklist.services.decisions import launch_decision_record
+from checklist.services.launch import launch_ensure, launch_schedule
+from checklist.services.verification import checklist_verify
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(plan, docs_site, portal_admin):
+    checklist_verify()
+    launch, _ = launch_ensure()
+    launch_schedule(launch=launch, launch_at=launch.created_at)
+    launch_decision_record(decision="NO-GO", user=portal_admin)
+
+
+@pytest.mark.parametrize("model", [ChecklistItem, VerificationResult, LaunchDecision, Launch,
+                                   PostLaunchReview, SuccessMetric])
+def test_every_checklist_admin_page_renders_for_an_admin(client, seeded, portal_admin, model):
+    client.force_login(portal_admin)
+    opts = model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert client.get(changelist).status_code == 200
+    assert client.get(changelist, {"q": "x"}).status_code == 200
+    obj = model.objects.first()
+    change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    assert client.get(change).status_code == 200
+
+
+def test_the_readiness_page_shows_blockers_first_and_progress_bars(client, seeded, viewer):
+    client.force_login(viewer)
+    response = client.get("/admin/checklist/readinessoverview/")
+    assert response.status_code == 302 and response["Location"] == "/readiness/"
+    page = client.get("/readiness/").content.decode()
+    assert page.index("Blockers") < page.index("Progress per category")
+    assert 'id="readiness-decision">NO-GO' in page
+    assert 'class="bar"' in page and "Code Quality" in page
+    assert "99.9% uptime" in page
+    assert "Record a GO/NO-GO decision" not in page  # viewers do not decide
+
+
+def test_the_readiness_page_needs_a_staff_login(client, plan):
+    response = client.get("/readiness/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_operator_ticks_an_item_in_admin_with_evidence_and_it_is_recorded(
+        client, plan, operator):
+    client.force_login(operator)
+    item = ChecklistItem.objects.get(key="comp-tos")
+    url = reverse("admin:checklist_checklistitem_change", args=[item.pk])
+    form = {"required": "on", "owner": "", "status": "done", "evidence_url": "",
+            "evidence_note": "", "waiver_reason": "", "waived_by": "",
+            "evidence_content_type": "", "evidence_object_id": "", "evidence_label": "",
+            "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+            "verifications-TOTAL_FORMS": "0", "verifications-INITIAL_FORMS": "0"}
+    response = client.post(url, form)
+    assert response.status_code == 200 and "only with evidence" in response.content.decode()
+    response = client.post(url, form | {"evidence_url": "https://bot.example/terms"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == ItemStatus.DONE
+    assert item.events.get().actor == operator
+
+
+def test_operators_cannot_record_decisions_but_admins_can(client, plan, operator,
+                                                          portal_admin, close_all_but):
+    add = reverse("admin:checklist_launchdecision_add")
+    client.force_login(operator)
+    assert client.get(add).status_code == 403
+    client.force_login(portal_admin)
+    response = client.post(add, {"decision": "GO", "note": ""})
+    assert response.status_code == 200 and "GO refused" in response.content.decode()
+    assert not LaunchDecision.objects.exists()
+    close_all_but()
+    response = client.post(add, {"decision": "GO", "note": "all green"})
+    assert response.status_code == 302
+    decision = LaunchDecision.objects.get()
+    assert (decision.decision, decision.decided_by) == ("GO", portal_admin)
+    change = reverse("admin:checklist_launchdecision_change", args=[decision.pk])
+    assert client.get(change).status_code == 200
+
+
+def test_a_hand_entered_success_metric_records_who_entered_it(client, plan, operator):
+    client.force_login(operator)
+    metric = SuccessMetric.objects.get(key="retention")
+    url = reverse("admin:checklist_successmetric_change", args=[metric.pk])
+    response = client.post(url, {"entries-TOTAL_FORMS": "1", "entries-INITIAL_FORMS": "0",
+                                 "entries-0-value": "0.6", "entries-0-source": "cohort export"})
+    assert response.status_code == 302
+    entry = metric.entries.get()
+    assert entry.entered_by == operator and entry.source == "cohort export"
+
+
+def test_the_readiness_page_costs_a_bounded_number_of_queries(client, plan, viewer,
+                                                              close_all_but,
+                                                              django_assert_max_num_queries):
+    close_all_but()  # every item waived or done: approvers and evidence on the page
+    client.force_login(viewer)
+    # fixed cost: session, user, items, decision, metrics; not one per item
+    with django_assert_max_num_queries(20):
+        assert client.get("/readiness/").status_code == 200
+
+
+def test_an_operator_runs_the_verifiers_from_the_readiness_page(client, plan, docs_site,
+                                                                 operator, viewer):
+    client.force_login(viewer)
+    assert client.post("/readiness/verify").status_code == 403
+    client.force_login(operator)
+    assert client.get("/readiness/verify").status_code == 405
+    response = client.post("/readiness/verify", follow=True)
+    assert response.redirect_chain[-1][0] == "/readiness/"
+    assert "verified" in response.content.decode()
+    assert ChecklistItem.objects.get(key="exit-docs").status == ItemStatus.DONE

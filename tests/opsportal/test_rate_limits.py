@@ -1,0 +1,67 @@
+"""Rate limits: per token on ingestion, per address on /ping/ and the admin login."""
+
+import json
+import uuid
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.monitoring.events import trade
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _client(raw_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    return client
+
+
+def _post_events(client):
+    return client.post("/api/v1/events", json.dumps({"events": [trade()]}),
+                       content_type="application/json")
+
+
+def test_ingestion_is_limited_per_token_with_retry_after(settings, make_token):
+    settings.INGEST_RATE_LIMIT = "3/m"
+    first, second = _client(make_token("ingest")), _client(make_token("ingest"))
+    assert [_post_events(first).status_code for _ in range(3)] == [202] * 3
+    refused = _post_events(first)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert "throttled" in refused.json()["detail"].lower()
+    assert _post_events(second).status_code == 202  # another token has its own budget
+
+
+def test_an_empty_ingest_rate_limit_turns_it_off(settings, make_token):
+    settings.INGEST_RATE_LIMIT = ""
+    client = _client(make_token("ingest"))
+    assert {_post_events(client).status_code for _ in range(5)} == {202}
+
+
+def test_pings_are_limited_per_address(settings, client):
+    settings.PING_RATE_LIMIT = "2/m"
+    url = f"/ping/{uuid.uuid4()}"
+    assert [client.get(url, REMOTE_ADDR="10.1.0.1").status_code for _ in range(2)] == [404] * 2
+    refused = client.get(url, REMOTE_ADDR="10.1.0.1")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "Too many requests" in refused.json()["detail"]
+    assert client.get(url, REMOTE_ADDR="10.1.0.2").status_code == 404
+
+
+def test_admin_login_posts_are_limited_per_address(settings, client):
+    settings.LOGIN_RATE_LIMIT = "2/m"
+    form = {"username": "nobody", "password": "x"}
+    for _ in range(2):
+        assert client.post("/admin/login/", form, REMOTE_ADDR="10.2.0.1").status_code == 200
+    refused = client.post("/admin/login/", form, REMOTE_ADDR="10.2.0.1")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert client.get("/admin/login/", REMOTE_ADDR="10.2.0.1").status_code == 200  # GET free
