@@ -8,7 +8,7 @@ PORT   ?= 8000
 export OPSPORTAL_PORT := $(PORT)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install run test lint docs bench clean audit
+.PHONY: install run test lint docs bench clean audit staging
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ test: install var/secret_key
 audit: install var/secret_key
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py security_scan
+
+# A production-shaped rehearsal on this machine (docs/deployment.md): gunicorn,
+# worker and beat on a throwaway PostgreSQL database and Redis; preflight, smoke
+# tests, a bounded load test, a rollback. Needs PostgreSQL and redis-server.
+staging: install var/secret_key docs
+	$(PY) deploy/staging.py $(STAGING_ARGS)
 
 bench: install var/secret_key
 	$(PY) bench/run.py

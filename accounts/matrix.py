@@ -36,6 +36,10 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "backups.BackupPolicy": (ALL_ROLES, NOBODY),  # one per kind, made by bootstrap
     "backups.BackupRun": _VIEW_ONLY,
     "backups.RestoreDrill": _VIEW_ONLY,
+    # Written by preflight, smoke_test and make staging; the admin only shows them.
+    "deployments.Deployment": (ALL_ROLES, NOBODY),
+    "deployments.PreflightRun": (ALL_ROLES, NOBODY),
+    "deployments.SmokeTestRun": (ALL_ROLES, NOBODY),
     "django_celery_beat.ClockedSchedule": (ALL_ROLES, frozenset({ADMIN})),
     "django_celery_beat.CrontabSchedule": (ALL_ROLES, frozenset({ADMIN})),
     "django_celery_beat.IntervalSchedule": (ALL_ROLES, frozenset({ADMIN})),

@@ -4,7 +4,8 @@ Keys are "app_label" (every model of the app) or "app_label.model"; values are
 the actions (view, add, change, delete). The most specific entry wins.
 """
 
-PORTAL_APPS = ("accounts", "monitoring", "backups", "checklist", "django_celery_beat")
+PORTAL_APPS = ("accounts", "monitoring", "backups", "checklist", "django_celery_beat",
+               "deployments")
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "Viewer": {app: ("view",) for app in PORTAL_APPS},
@@ -16,6 +17,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Decisions are signed by Admins only (the admin also refuses anyone else).
         "checklist.launchdecision": ("view",),
         "django_celery_beat": ("view", "change"),
+        # Deployment records are written by the commands; people read them.
+        "deployments": ("view",),
     },
     "Incident Commander": {
         **{app: ("view",) for app in PORTAL_APPS},

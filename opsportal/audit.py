@@ -25,6 +25,11 @@ AUDITED_MODELS: dict[str, list[str]] = {
     "monitoring.Silence": [],
     "monitoring.RpcEndpoint": [],
     "monitoring.RpcSwitch": [],
+    "checklist.ChecklistItem": [],
+    "checklist.LaunchDecision": [],
+    "checklist.Launch": [],
+    "checklist.LaunchStep": [],
+    "checklist.SuccessMetric": [],
     "auth.User": ["last_login", "password"],
     "auth.Group": [],
 }

@@ -40,6 +40,26 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- Production transport security ----------------------------------------------
+# DEBUG=0 alone does NOT switch these on: `make run` and the tests also run with
+# DEBUG off, over plain http://127.0.0.1, where a secure-only session cookie or
+# an https redirect would make the admin login impossible. PRODUCTION=1 (behind
+# TLS) turns them all on; each can still be set on its own. docs/deployment.md
+# lists the production variables; `check --deploy` is clean with them.
+PRODUCTION = env.bool("PRODUCTION", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+# /health is probed by load balancers over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+if env.bool("BEHIND_PROXY", default=False):
+    # Only behind a proxy that sets (and strips clients') X-Forwarded-Proto:
+    # otherwise any client could claim https.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,6 +77,7 @@ INSTALLED_APPS = [
     "backups",
     "monitoring",
     "checklist",
+    "deployments",
 ]
 
 MIDDLEWARE = [
@@ -92,7 +113,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'opsportal.sqlite3'}")
+    # URLs carry passwords: DATABASE_URL_FILE, CACHE_URL_FILE, CELERY_BROKER_URL_FILE work too.
+    "default": env.db_url_config(
+        _secret("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'opsportal.sqlite3'}"))
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -116,7 +139,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://opsportal")}
+CACHES = {"default": env.cache_url_config(_secret("CACHE_URL", default="locmemcache://opsportal"))}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # A hung Redis must not hang a request.
     CACHES["default"].setdefault("OPTIONS", {}).update(
@@ -180,7 +203,7 @@ HEALTH_BUDGET_SECONDS = env.float("HEALTH_BUDGET_SECONDS", default=0.8)
 
 # --- Celery -----------------------------------------------------------------
 BROKER_DIR = env.path("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker"))
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = _secret("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded default: messages are files under var/broker, which every
     # process on this machine (web, worker, beat) sees; nothing to install.
@@ -233,15 +256,26 @@ SPECTACULAR_SETTINGS = {
         "AlertStateEnum": "monitoring.models.alerts.AlertState",
         "AlertOperatorEnum": "monitoring.models.alerts.Operator",
         "BackupKindEnum": "backups.models.BackupKind",
+        "TimelineKindEnum": "monitoring.models.incidents.TimelineKind",
     },
 }
 
 # --- Logging ----------------------------------------------------------------
+# JSON lines in production (one object per record, for the log shipper);
+# plain text on a developer's terminal. LOG_FORMAT=json|plain overrides.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"health_check": {"level": "ERROR"}},
 }

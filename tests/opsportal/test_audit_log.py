@@ -97,3 +97,20 @@ def test_the_audit_log_is_filterable_by_action_actor_model_and_date(boss_client,
 def test_a_viewer_cannot_read_the_audit_log(client, viewer):
     client.force_login(viewer)
     assert client.get("/admin/auditlog/logentry/").status_code == 403
+
+
+def test_a_waived_checklist_item_and_a_launch_decision_are_audited(portal_admin):
+    from checklist.models import ChecklistItem, LaunchDecision
+    from checklist.services.bootstrap import checklist_bootstrap
+    from checklist.services.decisions import launch_decision_record
+    from checklist.services.items import checklist_item_waive
+
+    checklist_bootstrap()
+    item = ChecklistItem.objects.filter(required=True).first()
+    checklist_item_waive(item=item, reason="covered by the audit firm", approver=portal_admin)
+    change = LogEntry.objects.get_for_object(item).latest("timestamp")
+    assert change.action == LogEntry.Action.UPDATE
+    assert change.changes_dict["status"][1] == "waived"
+    decision = launch_decision_record(decision="NO-GO", user=portal_admin, note="not yet")
+    assert LogEntry.objects.get_for_object(decision).get().action == LogEntry.Action.CREATE
+    assert LaunchDecision.objects.count() == 1

@@ -1,0 +1,47 @@
+"""`check --deploy` warnings for a production configuration that would misbehave.
+
+Django's own deploy checks cover cookies, HSTS and DEBUG; these cover the
+portal's choices that are fine on a laptop and wrong in production.
+"""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+# Values shipped in examples and tests: never a real secret.
+KNOWN_PLACEHOLDER_SECRETS = {
+    "change-me-to-50-random-characters",
+    "insecure-development-key-only-used-with-DEBUG-on",
+    "test-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    "replace-with-the-output-of-secrets.token_urlsafe-50-xxxxxxxxxxxxxxxx",
+}
+
+
+@register(Tags.security, deploy=True)
+def production_configuration(app_configs=None, **kwargs):
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and not settings.DEBUG:
+        problems.append(Warning(
+            "SQLite is the database while DEBUG is off.",
+            hint="Set DATABASE_URL=postgres://... : web, worker and beat on several hosts "
+                 "need a server database.", id="opsportal.W001"))
+    if settings.CELERY_BROKER_URL.startswith("filesystem://") and not settings.DEBUG:
+        problems.append(Warning(
+            "The embedded filesystem Celery broker is used while DEBUG is off.",
+            hint="Set CELERY_BROKER_URL=redis://... (or amqp://): the embedded broker only "
+                 "works for processes on one machine.", id="opsportal.W002"))
+    if not settings.BACKUP_ENCRYPTION_KEYS:
+        problems.append(Warning(
+            "BACKUP_ENCRYPTION_KEY is not set: wallet-key backups cannot be encrypted.",
+            hint="Set BACKUP_ENCRYPTION_KEY (or BACKUP_ENCRYPTION_KEY_FILE) to a Fernet key.",
+            id="opsportal.W003"))
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache") and not settings.DEBUG:
+        problems.append(Warning(
+            "The cache is per-process local memory while DEBUG is off.",
+            hint="Set CACHE_URL=redis://...: gunicorn workers, the worker and beat must "
+                 "share one cache.", id="opsportal.W004"))
+    if settings.SECRET_KEY in KNOWN_PLACEHOLDER_SECRETS:
+        problems.append(Warning(
+            "SECRET_KEY is a placeholder from an example file or the tests.",
+            hint="Generate one: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'.",
+            id="opsportal.W005"))
+    return problems
