@@ -44,9 +44,10 @@ lint: install
 
 test: install var/secret_key
 	$(BIN)/ruff check .
+	# The site first: the portal serves it at /docs/ and the smoke test checks that.
+	$(BIN)/mkdocs build --strict -q -d var/site
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) manage.py makemigrations --check --dry-run
-	$(BIN)/mkdocs build --strict -q -d var/site
 	$(MAKE) --no-print-directory audit
 
 # Security scans (ruff's bandit rules, pip-audit), recorded as SecurityScan rows in
