@@ -43,6 +43,17 @@ def ingest_client(make_token):
 
 
 @pytest.fixture
+def backup_dir(settings, tmp_path):
+    """A private BACKUP_DIR, and the `backups` storage pointing at it, for one test."""
+    path = tmp_path / "backups"
+    settings.BACKUP_DIR = path
+    settings.STORAGES = {**settings.STORAGES, "backups": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(path)}}}
+    return path
+
+
+@pytest.fixture
 def roles(db):
     roles_bootstrap()
 

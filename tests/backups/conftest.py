@@ -14,13 +14,8 @@ from backups.services.database import (
 
 
 @pytest.fixture
-def backup_env(settings, tmp_path):
+def backup_env(settings, tmp_path, backup_dir):
     """A private backup directory, wallet keys, logs and an encryption key per test."""
-    backup_dir = tmp_path / "backups"
-    settings.BACKUP_DIR = backup_dir
-    settings.STORAGES = {**settings.STORAGES, "backups": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(backup_dir)}}}
     settings.WALLET_KEYS_DIR = tmp_path / "wallet_keys"
     settings.LOG_DIR = tmp_path / "log"
     settings.BACKUP_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]

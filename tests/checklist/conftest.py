@@ -49,15 +49,10 @@ def close_all_but(approver):
 
 
 @pytest.fixture
-def backup_env(settings, tmp_path):
+def backup_env(settings, tmp_path, backup_dir):
     """A private backup directory, wallet keys, logs and an encryption key per test."""
     from cryptography.fernet import Fernet
 
-    backup_dir = tmp_path / "backups"
-    settings.BACKUP_DIR = backup_dir
-    settings.STORAGES = {**settings.STORAGES, "backups": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(backup_dir)}}}
     settings.WALLET_KEYS_DIR = tmp_path / "wallet_keys"
     (tmp_path / "wallet_keys").mkdir()
     (tmp_path / "wallet_keys" / "trader.json").write_text('{"secret_key": "test"}')

@@ -31,11 +31,7 @@ def test_health_has_the_contract_shape_and_is_degraded_before_the_scheduler_runs
 
 
 def test_health_is_healthy_once_the_scheduler_the_bot_and_a_backup_report_in(
-        client, settings, tmp_path, viewer):
-    settings.BACKUP_DIR = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "backups": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)}}}
+        client, backup_dir, viewer):
     SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
     RpcEndpoint.objects.create(name="primary", url="https://rpc.example.com/", is_active=True,
                                last_probe_at=timezone.now(), healthy_since=timezone.now())

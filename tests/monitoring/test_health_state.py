@@ -18,12 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def make_healthy(settings, tmp_path):
+def make_healthy(backup_dir):
     """Everything /health looks at reports in: scheduler, bot websocket, a real backup."""
-    settings.BACKUP_DIR = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "backups": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)}}}
 
     def make():
         SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())

@@ -37,11 +37,7 @@ def log_output():
 
 
 @pytest.fixture
-def backup_env(settings, tmp_path):
-    settings.BACKUP_DIR = tmp_path / "backups"
-    settings.STORAGES = {**settings.STORAGES, "backups": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "backups")}}}
+def backup_env(tmp_path, backup_dir):
     return tmp_path
 
 
