@@ -1,3 +1,5 @@
+import threading
+
 from django.contrib import admin
 from django.utils import timezone
 
@@ -31,13 +33,19 @@ class SuccessMetricAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # The ModelAdmin is one instance shared by every request (and thread) of the
+    # process: the page's evaluation lives in a thread-local, not on `self`.
+    _page = threading.local()
+
     def changelist_view(self, request, extra_context=None):
         # Evaluate once per page, not once per row and column.
-        self._rows = {r["key"]: r for r in success_metrics_evaluate()}
+        # Left in place after returning: the TemplateResponse renders the rows later.
+        self._page.rows = {r["key"]: r for r in success_metrics_evaluate()}
         return super().changelist_view(request, extra_context)
 
     def _row(self, obj):
-        rows = getattr(self, "_rows", None) or {r["key"]: r for r in success_metrics_evaluate()}
+        rows = getattr(self._page, "rows", None) or {
+            r["key"]: r for r in success_metrics_evaluate()}
         return rows[obj.key]
 
     @admin.display(description="target")
