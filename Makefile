@@ -34,6 +34,7 @@ run: install var/secret_key docs
 	@echo
 	@echo "  opsportal is starting on http://127.0.0.1:$(PORT)/"
 	@echo "  Admin:  http://127.0.0.1:$(PORT)/admin/  (user '$(ADMIN_USERNAME)', password above)"
+	@echo "          the first sign-in enrols an authenticator app (two-factor, TOTP)"
 	@echo "  Health: http://127.0.0.1:$(PORT)/health   Docs: http://127.0.0.1:$(PORT)/docs/"
 	@echo "  Ctrl-C stops the web server, the worker and the scheduler."
 	@echo

@@ -12,7 +12,7 @@ CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
         ("cq-phases-complete", "All phases 1-7 complete", None, True),
         ("cq-test-coverage", "Test coverage >80%", None, True),
         ("cq-no-critical-bugs", "No critical bugs", None, True),
-        ("cq-security-audit", "Security audit passed", None, True),
+        ("cq-security-audit", "Security audit passed", "security_audit", True),
         ("cq-code-review", "Code review complete", None, True),
     ]),
     ("Infrastructure", [
@@ -49,7 +49,7 @@ CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
     ("Final Verification", [
         ("final-e2e", "End-to-end test passed", None, True),
         ("final-load", "Load test passed", None, True),
-        ("final-security-scan", "Security scan clean", None, True),
+        ("final-security-scan", "Security scan clean", "security_scan_clean", True),
         ("final-benchmarks", "Performance benchmarks met", None, True),
     ]),
     ("Deployment Checklist", [

@@ -356,10 +356,10 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.Authenticatio
                   "django_otp.middleware.OTPMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
                   "accounts.twofactor.AdminTwoFactorMiddleware")
-# On wherever cookies are secure (the production settings, served over HTTPS); off for
-# `make run` and the browser tests over plain http. ADMIN_2FA_REQUIRED=1 forces it.
-ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED",
-                              default=globals().get("SESSION_COOKIE_SECURE", False))
+# Required whenever DEBUG is off, `make run` included: the portal holds wallet-key backups
+# and can fail the bot over, so a password alone never reaches the admin. TOTP works over
+# plain http too. ADMIN_2FA_REQUIRED=1 turns it on in development (DEBUG on) as well.
+ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "opsportal"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -63,3 +63,21 @@ def test_secrets_and_urls_can_come_from_files(tmp_path):
     assert result.stdout.split() == ["db.internal", "redis://redis.internal:6379/0", "67", "1"], \
         result.stderr
     assert _check_deploy(clean_env(**values)).returncode == 0
+
+
+def _admin_2fa_required(**values) -> str:
+    code = ("import django; django.setup(); from django.conf import settings as s; "
+            "print(s.ADMIN_2FA_REQUIRED)")
+    env = clean_env(SECRET_KEY="test-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+                    DATABASE_URL="sqlite:///var/x.sqlite3", **values)
+    result = subprocess.run([PYTHON, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            env={**env, "DJANGO_SETTINGS_MODULE": "opsportal.settings"},
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_admin_two_factor_is_required_whenever_debug_is_off_and_can_be_forced_on():
+    assert _admin_2fa_required(DEBUG="0") == "True"           # `make run`, production
+    assert _admin_2fa_required(DEBUG="1") == "False"          # development
+    assert _admin_2fa_required(DEBUG="1", ADMIN_2FA_REQUIRED="1") == "True"

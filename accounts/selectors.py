@@ -1,0 +1,10 @@
+"""Read-only queries over accounts: the latest security scans."""
+
+from .models import SecurityScan
+
+# The scanners `manage.py security_scan` runs (accounts/scans.py), by tool name.
+SCAN_TOOLS = ("ruff-bandit", "pip-audit")
+
+
+def security_scan_latest(*, tool: str) -> SecurityScan | None:
+    return SecurityScan.objects.filter(tool=tool).order_by("-ran_at", "-pk").first()
