@@ -363,5 +363,9 @@ ADMIN_2FA_REQUIRED = env.bool("ADMIN_2FA_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "opsportal"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# ASVS 3.3: an admin session ends with the browser and, at the latest, after 12 hours
+# (Django's default is a persistent two-week cookie).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE_SECONDS", default=12 * 3600)
 # Old keys still accepted for signatures while SECRET_KEY rotates (docs/security.md).
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])

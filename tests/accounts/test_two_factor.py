@@ -1,10 +1,12 @@
 """Admin two-factor authentication, session cookies and logging out everywhere."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -103,12 +105,23 @@ def test_bearer_tokens_are_not_asked_for_a_second_factor(required, read_client):
 
 
 def test_the_session_cookie_is_httponly_and_samesite_and_rotates_at_login(client, portal_admin):
-    client.get("/admin/login/")
-    before = client.cookies.get("sessionid")
+    # An anonymous session planted before login (session fixation) must not survive it.
+    planted = client.session
+    planted["visited"] = True
+    planted.save()
+    client.cookies["sessionid"] = planted.session_key
     response = _login(client)
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
-    assert before is None or before.value != cookie.value
+    assert cookie.value != planted.session_key
+    assert not Session.objects.filter(session_key=planted.session_key).exists()
+
+
+def test_a_session_ends_with_the_browser_and_after_twelve_hours(client, portal_admin):
+    cookie = _login(client).cookies["sessionid"]
+    assert not cookie["expires"] and not cookie["max-age"]  # a browser-session cookie
+    lifetime = Session.objects.get(session_key=cookie.value).expire_date - timezone.now()
+    assert timedelta(hours=11, minutes=59) < lifetime <= timedelta(hours=12)
 
 
 def test_log_out_everywhere_ends_every_session_of_the_user_only(portal_admin, operator):
