@@ -306,6 +306,11 @@ PERF_CHECK_EVERY_MINUTES = env.int("PERF_CHECK_EVERY_MINUTES", default=5)
 PERF_REGRESSION_THRESHOLD_PCT = env.float("PERF_REGRESSION_THRESHOLD_PCT", default=20.0)
 PERF_MIN_SAMPLES = env.int("PERF_MIN_SAMPLES", default=30)
 PERF_MINUTE_RETENTION_DAYS = env.int("PERF_MINUTE_RETENTION_DAYS", default=8)
+PERF_HOUR_RETENTION_DAYS = env.int("PERF_HOUR_RETENTION_DAYS", default=90)
+# Automated checklist verifications (one row per item every 5 minutes); each item's
+# latest result is always kept, its history of changes lives in ChecklistItemEvent.
+CHECKLIST_VERIFICATION_RETENTION_DAYS = env.int("CHECKLIST_VERIFICATION_RETENTION_DAYS",
+                                                default=14)
 
 # --- Secrets kept out of logs (issue 11) ----------------------------------------
 # Every handler, whatever its formatter, passes records through the redaction filter.

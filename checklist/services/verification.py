@@ -2,8 +2,11 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ..models import ChecklistItem, ChecklistItemEvent, ItemStatus, VerificationResult
@@ -97,5 +100,17 @@ def checklist_verify(*, now=None) -> dict:
                f"blocker(s): {readiness['decision']}")
     if regression:
         summary += f"; GO of {regression.decided_at:%Y-%m-%d %H:%M} flagged as regressed"
+    verification_results_prune(now=now)
     return {"outcomes": outcomes, "readiness": readiness, "summary": summary,
             "regressed": regression}
+
+
+
+def verification_results_prune(*, now) -> int:
+    """Results older than CHECKLIST_VERIFICATION_RETENTION_DAYS, except each item's latest
+    (the readiness page shows it however old). Changes of status stay in the item history."""
+    cutoff = now - timedelta(days=settings.CHECKLIST_VERIFICATION_RETENTION_DAYS)
+    latest = (VerificationResult.objects.filter(item=OuterRef("item"))
+              .order_by("-checked_at", "-pk").values("pk")[:1])
+    return (VerificationResult.objects.filter(checked_at__lt=cutoff)
+            .exclude(pk=Subquery(latest)).delete()[0])

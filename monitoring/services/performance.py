@@ -148,8 +148,13 @@ def performance_regressions_check(*, now: datetime.datetime) -> list[str]:
 
 
 def measurement_rollups_prune(*, now: datetime.datetime) -> int:
-    cutoff = now - datetime.timedelta(days=settings.PERF_MINUTE_RETENTION_DAYS)
-    deleted, _ = MeasurementRollup.objects.filter(seconds=60, start__lt=cutoff).delete()
+    """Minute rollups past PERF_MINUTE_RETENTION_DAYS, hourly ones past PERF_HOUR_RETENTION_DAYS
+    (baselines keep their own numbers, so pruning never changes an active baseline)."""
+    deleted = 0
+    for seconds, days in ((60, settings.PERF_MINUTE_RETENTION_DAYS),
+                          (3600, settings.PERF_HOUR_RETENTION_DAYS)):
+        cutoff = now - datetime.timedelta(days=days)
+        deleted += MeasurementRollup.objects.filter(seconds=seconds, start__lt=cutoff).delete()[0]
     return deleted
 
 

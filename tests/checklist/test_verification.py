@@ -133,3 +133,21 @@ def test_the_secrets_verifier_wants_a_real_secret_key_and_a_backup_key(plan, set
     settings.SECRET_KEY = "s" * 60
     checklist_verify()
     assert item("deploy-secrets").status == ItemStatus.DONE
+
+
+def test_old_verification_results_are_pruned_but_each_items_latest_is_kept(
+        settings, plan, docs_site):
+    settings.CHECKLIST_VERIFICATION_RETENTION_DAYS = 14
+    start = timezone.now() - timedelta(days=30)
+    checklist_verify(now=start)                         # every wired item: its only result
+    for day in (1, 2, 20):                             # 29, 28 and 10 days old
+        checklist_verify(now=start + timedelta(days=day))
+    kept = set(item("doc-runbook").verifications.values_list("checked_at", flat=True))
+    assert kept == {start + timedelta(days=20)}
+    # An item no longer verified keeps its last result, however old.
+    ChecklistItem.objects.filter(key="doc-runbook").update(verifier_key="")
+    checklist_verify(now=start + timedelta(days=40))
+    assert list(item("doc-runbook").verifications.values_list("checked_at", flat=True)) == [
+        start + timedelta(days=20)]
+    assert VerificationResult.objects.filter(
+        checked_at__lt=start + timedelta(days=26)).exclude(item__key="doc-runbook").count() == 0

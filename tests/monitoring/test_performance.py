@@ -18,6 +18,7 @@ from monitoring.services.performance import (
     BaselineError,
     baseline_establish,
     measurement_rollups_merge,
+    measurement_rollups_prune,
     performance_regressions_check,
 )
 from monitoring.sketch import LogHistogram
@@ -63,6 +64,16 @@ def test_hour_rollups_add_up_flushes_of_the_same_minute(now):
     minute = MeasurementRollup.objects.get(measurement="db_query_ms", seconds=60)
     hour = MeasurementRollup.objects.get(measurement="db_query_ms", seconds=3600)
     assert minute.count == hour.count == 3
+
+
+def test_minute_and_hour_rollups_are_pruned_each_past_its_retention(now, settings):
+    settings.PERF_MINUTE_RETENTION_DAYS, settings.PERF_HOUR_RETENTION_DAYS = 8, 90
+    put("http.health", now - 9 * DAY, [1])      # minute row gone, hour row kept
+    put("http.health", now - 91 * DAY, [1])     # both gone
+    put("http.health", now - H, [1])            # both kept
+    assert measurement_rollups_prune(now=now) == 3
+    left = sorted(MeasurementRollup.objects.values_list("seconds", "count"))
+    assert left == [(60, 1), (3600, 1), (3600, 1)]
 
 
 def test_a_new_baseline_replaces_the_active_one(now, settings):
