@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from opsportal.filters import QueryFilterSerializer
+
 from ..models.incidents import (
     ActionItem,
     ActionItemStatus,
@@ -50,7 +52,14 @@ class UserRefField(serializers.Field):
         return value.get_username() if value else None
 
 
+@extend_schema_field(OpenApiTypes.DOUBLE)
 class DurationSecondsField(serializers.ReadOnlyField):
+    """A duration as seconds (a number, or null while it has not ended)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
     def to_representation(self, value):
         return value.total_seconds() if value is not None else None
 
@@ -92,7 +101,7 @@ class IncidentDetailSerializer(IncidentSerializer):
         read_only_fields = fields
 
 
-class IncidentFilterSerializer(serializers.Serializer):
+class IncidentFilterSerializer(QueryFilterSerializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     started_after = serializers.DateTimeField(required=False, input_formats=DATE_FORMATS)
