@@ -256,3 +256,15 @@ def test_durations_are_numbers_of_seconds_as_the_schema_says(write_client, api):
     schema = api.get("/api/schema?format=json").json()["components"]["schemas"]
     field = schema["IncidentDetail"]["properties"]["time_to_acknowledge_seconds"]
     assert field["type"] == "number" and field["nullable"] is True
+
+
+@pytest.mark.parametrize(("commander", "field_error"), [
+    ("ali\x00ce", "Give a username"),  # a 500 on PostgreSQL before: found by tests/fuzz
+    ("\u00b2", "Unknown user"),  # a digit to str.isdigit(), not to int()
+])
+def test_a_commander_that_cannot_name_a_user_is_a_400(write_client, commander, field_error):
+    response = write_client.post(URL, {"title": "t", "severity": "sev3",
+                                       "commander": commander}, format="json")
+    assert response.status_code == 400, response.content
+    assert field_error in response.json()["commander"][0]
+    assert not Incident.objects.exists()
