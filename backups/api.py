@@ -1,12 +1,14 @@
 """GET, POST /api/v1/backups and GET /api/v1/restore-drills."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from opsportal.filters import QueryFilterSerializer
+
 from . import selectors
-from .models import BackupKind, BackupRun, RestoreDrill
+from .models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
 from .services import backup_run_create
 from .tasks import backup_run_execute_task
 
@@ -36,14 +38,29 @@ class RestoreDrillSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BackupRunFilterSerializer(QueryFilterSerializer):
+    kind = serializers.ChoiceField(choices=BackupKind.choices, required=False)
+    status = serializers.ChoiceField(choices=BackupStatus.choices, required=False)
+
+
+class RestoreDrillFilterSerializer(QueryFilterSerializer):
+    verdict = serializers.ChoiceField(choices=DrillVerdict.choices, required=False)
+
+
+def _filters(serializer_class, request) -> dict:
+    """Known filter values only: an unknown one is a 400, not an empty list."""
+    filters = serializer_class(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data
+
+
 class BackupRunListView(generics.GenericAPIView):
     serializer_class = BackupRunSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.backup_runs_list(kind=params.get("kind"), status=params.get("status"))
+        return selectors.backup_runs_list(**_filters(BackupRunFilterSerializer, self.request))
 
-    @extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("status", str)],
+    @extend_schema(parameters=[BackupRunFilterSerializer],
                    responses={200: BackupRunSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -64,8 +81,9 @@ class RestoreDrillListView(generics.ListAPIView):
     serializer_class = RestoreDrillSerializer
 
     def get_queryset(self):
-        return selectors.restore_drills_list(verdict=self.request.query_params.get("verdict"))
+        return selectors.restore_drills_list(
+            **_filters(RestoreDrillFilterSerializer, self.request))
 
-    @extend_schema(parameters=[OpenApiParameter("verdict", str)])
+    @extend_schema(parameters=[RestoreDrillFilterSerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from opsportal.filters import QueryFilterSerializer
+
 from ..models.incidents import (
     ActionItem,
     ActionItemStatus,
@@ -35,12 +37,16 @@ class UserRefField(serializers.Field):
 
     def to_internal_value(self, data):
         users = get_user_model().objects.filter(is_active=True, is_staff=True)
-        if isinstance(data, bool) or not isinstance(data, (str, int)):
+        # A NUL byte is refused here as DRF's CharField would: PostgreSQL rejects it in
+        # a query parameter with an error (a 500), SQLite simply finds no user.
+        if isinstance(data, bool) or not isinstance(data, (str, int)) \
+                or (isinstance(data, str) and "\x00" in data):
             self.fail("invalid")
         user = None
         if isinstance(data, str):
             user = users.filter(username=data).first()
-        if user is None and str(data).isdigit():
+        # ASCII digits only: "²".isdigit() is True, but int("²") raises.
+        if user is None and str(data).isascii() and str(data).isdigit():
             user = users.filter(pk=int(data)).first()
         if user is None:
             self.fail("unknown", value=data)
@@ -50,7 +56,14 @@ class UserRefField(serializers.Field):
         return value.get_username() if value else None
 
 
+@extend_schema_field(OpenApiTypes.DOUBLE)
 class DurationSecondsField(serializers.ReadOnlyField):
+    """A duration as seconds (a number, or null while it has not ended)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
     def to_representation(self, value):
         return value.total_seconds() if value is not None else None
 
@@ -92,7 +105,7 @@ class IncidentDetailSerializer(IncidentSerializer):
         read_only_fields = fields
 
 
-class IncidentFilterSerializer(serializers.Serializer):
+class IncidentFilterSerializer(QueryFilterSerializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     started_after = serializers.DateTimeField(required=False, input_formats=DATE_FORMATS)

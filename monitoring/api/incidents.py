@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -207,8 +207,7 @@ class ActionItemCreateView(APIView):
 class ActionItemDetailView(APIView):
     """PATCH (write): change an action item's title, owner, due date or status."""
 
-    @extend_schema(request=s.ActionItemSerializer, responses={200: s.ActionItemSerializer},
-                   parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)])
+    @extend_schema(request=s.ActionItemSerializer, responses={200: s.ActionItemSerializer})
     def patch(self, request, pk):
         item = get_object_or_404(ActionItem.objects.select_related("postmortem"), pk=pk)
         data = s.ActionItemSerializer(item, data=request.data, partial=True)

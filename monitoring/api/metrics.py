@@ -1,7 +1,8 @@
 import json
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +22,7 @@ class PrometheusRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         response = (renderer_context or {}).get("response")
         if response is not None and response.status_code != 200:
-            return json.dumps(data).encode()  # an error (401/403) stays readable
+            return json.dumps(data).encode()  # defence in depth: errors are JSON (below)
         return prometheus_text(data)
 
 
@@ -30,9 +31,20 @@ class MetricsView(APIView):
 
     renderer_classes = [JSONRenderer, PrometheusRenderer]
 
+    def handle_exception(self, exc):
+        # Errors stay JSON, labelled as such, whatever format the client asked for.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["json", "prometheus"])],
-        responses={200: dict},
+        responses={
+            (200, "application/json"): OpenApiResponse(dict),
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR,
+                                                 description="Prometheus text exposition"),
+        },
     )
     def get(self, request):
         prometheus = isinstance(request.accepted_renderer, PrometheusRenderer)

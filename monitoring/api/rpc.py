@@ -1,7 +1,7 @@
 """RPC endpoints and the active one, over HTTP."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -44,9 +44,13 @@ class RpcEndpointListView(APIView):
 class RpcActiveView(APIView):
     """GET /api/v1/rpc/active (read): {name, url, since}, the endpoint the bot uses now."""
 
-    @extend_schema(responses=inline_serializer("RpcActive", {
-        "name": serializers.CharField(), "url": serializers.URLField(),
-        "since": serializers.DateTimeField()}))
+    @extend_schema(responses={
+        200: inline_serializer("RpcActive", {
+            "name": serializers.CharField(), "url": serializers.URLField(),
+            "since": serializers.DateTimeField(allow_null=True)}),
+        404: OpenApiResponse({"$ref": "#/components/schemas/Error"},
+                             description="No RPC endpoint is configured."),
+    })
     def get(self, request):
         active = rpc.rpc_active()
         if active is None:

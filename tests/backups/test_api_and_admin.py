@@ -47,6 +47,14 @@ def test_get_lists_runs_newest_first_with_filters(read_client, api,
     assert api.get("/api/v1/backups").status_code == 401
 
 
+@pytest.mark.parametrize("url", ["/api/v1/backups?kind=disk", "/api/v1/backups?status=",
+                                 "/api/v1/restore-drills?verdict=maybe"])
+def test_an_unknown_or_empty_filter_is_a_400_not_an_empty_or_full_list(read_client, url):
+    response = read_client.get(url)
+    assert response.status_code == 400, response.content
+    assert url.rsplit("?", 1)[1].split("=")[0] in response.json()
+
+
 def test_get_restore_drills_shows_duration_and_verdict(read_client):
     run = BackupRun.objects.create(kind="database", status="succeeded")
     RestoreDrill.objects.create(run=run, verdict=DrillVerdict.PASSED, duration_seconds=12.5,

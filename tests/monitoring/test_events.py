@@ -149,3 +149,12 @@ def test_it_needs_the_ingest_scope(api, read_client):
     response = post(read_client, [trade()])
     assert response.status_code == 403
     assert Event.objects.count() == 0
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
+def test_a_body_that_is_not_json_is_a_415_and_stores_nothing(ingest_client, content_type):
+    body = json.dumps({"events": [trade(timezone.now())]})
+    response = ingest_client.post(URL, body, content_type=content_type)
+    assert response.status_code == 415, response.content
+    assert "detail" in response.json()
+    assert Event.objects.count() == 0

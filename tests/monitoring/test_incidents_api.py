@@ -80,6 +80,7 @@ def test_it_lists_incidents_filtered_by_status_severity_and_start(read_client, a
     ({"severity": "high"}, "severity"),
     ({"started_after": "yesterday"}, "started_after"),
     ({"started_after": "2026-11-24", "started_before": "2026-11-01"}, "started_before"),
+    ({"status": ""}, "status"),  # empty is not "no filter": found by tests/fuzz
 ])
 def test_it_rejects_a_bad_filter_with_a_clear_400(read_client, params, field):
     response = read_client.get(URL, params)
@@ -243,3 +244,27 @@ def test_patching_the_current_status_again_changes_nothing(write_client):
                                   format="json")
     assert response.status_code == 200
     assert len(response.json()["timeline"]) == 1
+
+
+def test_durations_are_numbers_of_seconds_as_the_schema_says(write_client, api):
+    incident = make()
+    response = write_client.patch(f"{URL}/{incident.pk}",
+                                  {"acknowledged_at": incident.detected_at.isoformat()},
+                                  format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["time_to_acknowledge_seconds"] == 0.0
+    schema = api.get("/api/schema?format=json").json()["components"]["schemas"]
+    field = schema["IncidentDetail"]["properties"]["time_to_acknowledge_seconds"]
+    assert field["type"] == "number" and field["nullable"] is True
+
+
+@pytest.mark.parametrize(("commander", "field_error"), [
+    ("ali\x00ce", "Give a username"),  # a 500 on PostgreSQL before: found by tests/fuzz
+    ("\u00b2", "Unknown user"),  # a digit to str.isdigit(), not to int()
+])
+def test_a_commander_that_cannot_name_a_user_is_a_400(write_client, commander, field_error):
+    response = write_client.post(URL, {"title": "t", "severity": "sev3",
+                                       "commander": commander}, format="json")
+    assert response.status_code == 400, response.content
+    assert field_error in response.json()["commander"][0]
+    assert not Incident.objects.exists()

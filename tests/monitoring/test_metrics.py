@@ -224,3 +224,11 @@ def test_rollups_and_edges_agree_with_a_brute_force_count_at_any_second():
         assert body["tp_triggers_24h"] == len([t for t in stamps[:50] if now - 24 * H < t <= now])
         ok = [i for i, _ in hour if i % 4 != 0]
         assert body["trade_success_rate"] == (round(len(ok) / len(hour), 6) if hour else None)
+
+
+def test_an_error_asked_for_as_prometheus_text_is_still_labelled_json(api, ingest_client):
+    for client in (api, ingest_client):
+        response = client.get("/metrics?format=prometheus")
+        assert response.status_code in (401, 403)
+        assert response["Content-Type"] == "application/json"
+        assert "detail" in response.json()

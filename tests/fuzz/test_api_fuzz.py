@@ -1,0 +1,180 @@
+"""Schemathesis against the schema the portal serves (/api/schema), in process.
+
+Every operation gets examples, coverage (boundary and negative values) and fuzzed
+cases, positive and negative, sent with a token holding every scope to a database
+seeded so that path ids hit real rows. Each answer must be no 5xx, a documented
+status with a documented content type, and a body matching its schema; an answer
+4xx must have written no row anywhere. docs/security.md ("Fuzzing") says how to
+run and reproduce it.
+"""
+
+import functools
+import io
+from dataclasses import dataclass, field
+
+import pytest
+import schemathesis
+from django.apps import apps
+from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+
+from accounts.services import api_token_create
+from backups.services import backup_run_create
+from checklist.models import ChecklistItem
+from monitoring.models import Alert, AlertRule
+from monitoring.services import incidents
+from monitoring.services.heartbeats import heartbeat_create
+from monitoring.services.rpc import rpc_endpoint_create
+from opsportal.wsgi import application
+
+pytestmark = pytest.mark.fuzz
+
+# The suite must not pass on a handful of cases: below this, the run fails.
+MIN_CASES = 1000
+SEED = 20261124
+CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
+          "response_schema_conformance"]
+# Written on any request whatever its answer, so left out of "a rejected request
+# writes no row": the request-timing middleware flushes its in-memory samples to
+# the per-minute rollups every PERF_FLUSH_SECONDS, during whichever request comes.
+WRITTEN_BY_ANY_REQUEST = {"monitoring.MeasurementRollup"}
+# A generated id at most this large is mapped onto a seeded row; larger ones stay
+# as they are, so unknown ids (404) are sent too.
+MAPPED_IDS = 1000
+
+
+@dataclass
+class FuzzState:
+    token: str = ""
+    ids: dict[str, list[int]] = field(default_factory=dict)  # path prefix -> seeded ids
+    cases: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+def _seed() -> dict[str, list[int]]:
+    """One of each thing a path parameter can name, plus the plan's own rows."""
+    call_command("bootstrap", "--admin-username", "fuzz-admin", "--admin-password",
+                 "fuzz-admin-pw-0123", stdout=io.StringIO())
+    now = timezone.now()
+    rule = AlertRule.objects.first()
+    alert = Alert.objects.create(rule=rule, state="firing", started_at=now, fired_at=now)
+    bare = incidents.incident_open(title="Without a postmortem", severity="sev3")
+    incident = incidents.incident_open(title="RPC outage", severity="sev2", summary="fuzz")
+    postmortem = incidents.postmortem_create(incident=incident, actor=None)
+    item = incidents.action_item_create(postmortem=postmortem, title="Add a backup RPC")
+    rpc_endpoint_create(name="primary", url="https://rpc.example.com", priority=0)
+    heartbeat_create(name="bot", period_seconds=60, grace_seconds=30)
+    backup_run_create(kind="database")
+    assert ChecklistItem.objects.exists()
+    return {
+        "/api/v1/action-items/": [item.pk],
+        "/api/v1/alert-rules/": list(AlertRule.objects.values_list("pk", flat=True)),
+        "/api/v1/alerts/": [alert.pk],
+        "/api/v1/incidents/": [incident.pk, bare.pk],
+    }
+
+
+@functools.cache
+def _count_sql() -> tuple[list[str], str]:
+    tables, labels = [], []
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        if meta.proxy or not meta.managed or meta.label in WRITTEN_BY_ANY_REQUEST:
+            continue
+        if meta.db_table not in tables:
+            tables.append(meta.db_table)
+            labels.append(meta.label)
+    quote = connection.ops.quote_name
+    # One round trip for all tables: cheap enough to run around every call.
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote(t)})" for t in tables)
+    return labels, sql
+
+
+def _row_counts(labels: list[str], sql: str) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(zip(labels, cursor.fetchone(), strict=True))
+
+
+CONFIG = schemathesis.Config.from_dict({
+    "seed": SEED,
+    "generation": {"mode": "all", "max-examples": 25, "database": "none",
+                   # The token is sent by the test; generated ones would only be 401s.
+                   "with-security-parameters": False},
+    "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+    "phases": {"stateful": {"enabled": False}},
+})
+# Loaded at collection from the running app, as a client would: one test per operation.
+# (The schema view reads no database; pytest-django would refuse it here.)
+schema = schemathesis.openapi.from_wsgi("/api/schema", application, config=CONFIG)
+OPERATIONS = sum(1 for _ in schema.get_all_operations())
+RUN = {"operations": 0, "cases": 0, "statuses": {}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _enough_cases():
+    yield
+    # Only a full run (every operation) is held to the total; `-k` picks a few.
+    print(f"\nfuzz: {RUN['cases']} cases over {RUN['operations']} operations, "
+          f"statuses {dict(sorted(RUN['statuses'].items()))}")
+    if RUN["operations"] == OPERATIONS:
+        assert RUN["cases"] >= MIN_CASES, f"only {RUN['cases']} cases ran: {RUN}"
+
+
+@pytest.fixture
+def fuzz_state(db, settings):
+    # Fuzzing must not be throttled into 429s (their documentation is checked anyway).
+    settings.INGEST_RATE_LIMIT = ""
+    settings.PING_RATE_LIMIT = ""
+    settings.LOGIN_RATE_LIMIT = ""
+    state = FuzzState(ids=_seed())
+    _, state.token = api_token_create(name="fuzz", scopes=["ingest", "read", "write"])
+    # Requests go through the real WSGI handler, whose request signals would close the
+    # test's connection (and its transaction); Django's test client unhooks them too.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield state
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+    RUN["operations"] += 1
+    RUN["cases"] += state.cases
+    for code, n in state.statuses.items():
+        RUN["statuses"][code] = RUN["statuses"].get(code, 0) + n
+
+
+def _map_ids(case, ids: dict[str, list[int]]) -> None:
+    value = (case.path_parameters or {}).get("id")
+    # The coverage phase sends ids as strings; the URL is the same either way.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAPPED_IDS:
+        return
+    for prefix, seeded in ids.items():
+        if case.path.startswith(prefix):
+            case.path_parameters["id"] = seeded[value % len(seeded)]
+            return
+
+
+@schema.parametrize()
+# One seeded database per operation, shared by its examples on purpose: what an
+# accepted request wrote is there for the next one, as on a live portal.
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_api(case, fuzz_state):
+    _map_ids(case, fuzz_state.ids)
+    labels, sql = _count_sql()
+    before = _row_counts(labels, sql)
+    response = case.call(headers={"Authorization": f"Bearer {fuzz_state.token}"})
+    fuzz_state.cases += 1
+    code = response.status_code
+    fuzz_state.statuses[code] = fuzz_state.statuses.get(code, 0) + 1
+    if 400 <= code < 500:
+        after = _row_counts(labels, sql)
+        written = {k: (before[k], after[k]) for k in labels if before[k] != after[k]}
+        assert not written, f"{case.method} {case.formatted_path} answered {code} " \
+                            f"but wrote rows: {written}"
+    case.validate_response(response)
