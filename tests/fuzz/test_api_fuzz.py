@@ -4,12 +4,15 @@ Every operation gets examples, coverage (boundary and negative values) and fuzze
 cases, positive and negative, sent with a token holding every scope to a database
 seeded so that path ids hit real rows. Each answer must be no 5xx, a documented
 status with a documented content type, and a body matching its schema; an answer
-4xx must have written no row anywhere. docs/security.md ("Fuzzing") says how to
+4xx must have changed no row anywhere (counts of every table, and a fingerprint of
+every table the request wrote to). docs/security.md ("Fuzzing") says how to
 run and reproduce it.
 """
 
 import functools
+import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -168,7 +171,9 @@ def test_api(case, fuzz_state):
     _map_ids(case, fuzz_state.ids)
     labels, sql = _count_sql()
     before = _row_counts(labels, sql)
-    response = case.call(headers={"Authorization": f"Bearer {fuzz_state.token}"})
+    writes = _WriteRecorder()
+    with connection.execute_wrapper(writes):
+        response = case.call(headers={"Authorization": f"Bearer {fuzz_state.token}"})
     fuzz_state.cases += 1
     code = response.status_code
     fuzz_state.statuses[code] = fuzz_state.statuses.get(code, 0) + 1
@@ -177,4 +182,47 @@ def test_api(case, fuzz_state):
         written = {k: (before[k], after[k]) for k in labels if before[k] != after[k]}
         assert not written, f"{case.method} {case.formatted_path} answered {code} " \
                             f"but wrote rows: {written}"
+        changed = writes.changed()
+        assert not changed, f"{case.method} {case.formatted_path} answered {code} " \
+                            f"but changed rows of: {changed}"
     case.validate_response(response)
+
+
+class _WriteRecorder:
+    """Fingerprints each table just before the request's first write to it, so that an
+    answer 4xx can be held to "nothing changed": row counts miss an UPDATE, and a write
+    rolled back (or a guarded UPDATE that matched nothing) is rightly no change at all."""
+
+    def __init__(self):
+        self.before: dict[str, str] = {}  # db table -> fingerprint before its first write
+
+    def __call__(self, execute, sql, params, many, context):
+        match = _WRITE.match(sql)
+        if match:
+            table = match.group(1)
+            if table not in self.before and table in _models_by_table():
+                self.before[table] = _fingerprint(table)
+        return execute(sql, params, many, context)
+
+    def changed(self) -> list[str]:
+        return [t for t, fp in self.before.items() if _fingerprint(t) != fp]
+
+
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"([^"]+)"', re.IGNORECASE)
+# Columns any authenticated request writes, whatever the answer: the token's last use
+# (accounts/authentication.py) is bookkeeping of the caller, not of the input.
+IGNORED_COLUMNS = {"accounts_apitoken": {"last_used_at"}}
+
+
+@functools.cache
+def _models_by_table() -> dict:
+    return {m._meta.db_table: m for m in apps.get_models(include_auto_created=True)
+            if m._meta.label not in WRITTEN_BY_ANY_REQUEST and not m._meta.proxy}
+
+
+def _fingerprint(table: str) -> str:
+    model = _models_by_table()[table]
+    columns = [f.attname for f in model._meta.concrete_fields
+               if f.attname not in IGNORED_COLUMNS.get(table, ())]
+    rows = model._base_manager.order_by("pk").values_list(*columns)
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
