@@ -136,8 +136,9 @@ else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
     # Faults (docs/runbook.md): opening a connection gives up after DB_CONNECT_TIMEOUT
-    # (libpq's minimum is 2 s), and a web request's query on an open connection after
-    # DB_QUERY_TIMEOUT, however the server or network hangs (opsportal/postgresql).
+    # (libpq's minimum is 2 s), and a round trip of a web request or Celery task on an
+    # open connection after DB_QUERY_TIMEOUT, however the server or network hangs
+    # (opsportal/postgresql).
     _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 5))
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db["ENGINE"] = "opsportal.postgresql"

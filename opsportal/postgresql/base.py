@@ -17,12 +17,18 @@ check threads use DB_QUERY_TIMEOUT; management commands (migrate, restores) run
 unbounded; Celery tasks are bounded by their time limits instead.
 """
 
+import inspect
 import threading
 from contextlib import contextmanager
 
 import psycopg
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.postgresql import base
 
+if "timeout" not in inspect.signature(psycopg.Connection.wait).parameters:
+    # Without it a hung database would hang requests again, silently: refuse to start.
+    raise ImproperlyConfigured(f"psycopg {psycopg.__version__} has no Connection.wait(timeout=); "
+                               "upgrade psycopg (pyproject.toml)")
 # psycopg's own "wait timeout expired" class (private; its OperationalError base otherwise).
 _WAIT_TIMEOUT = getattr(psycopg.errors, "_WaitTimeout", psycopg.OperationalError)
 _local = threading.local()
