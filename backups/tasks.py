@@ -1,24 +1,35 @@
 """Thin Celery tasks: primary keys in, one service call, a summary string out."""
 
 from celery import shared_task
+from django.conf import settings
+
+from opsportal.postgresql.base import query_timeout
 
 from .models import BackupRun
 from .services import backup_run_execute, backup_scheduled_run, restore_drill_run
 
+# A dump or restore legitimately runs far longer than the global task limit; past
+# BACKUP_RUN_TIMEOUT_SECONDS the run counts as dead anyway, so that bounds the task.
+_LIMITS = {"soft_time_limit": settings.BACKUP_RUN_TIMEOUT_SECONDS,
+           "time_limit": settings.BACKUP_RUN_TIMEOUT_SECONDS + 60}
 
-@shared_task
+
+@shared_task(**_LIMITS)
 def backup_run_execute_task(run_id: int) -> str:
-    run = backup_run_execute(run=BackupRun.objects.get(pk=run_id))
+    with query_timeout(None):  # dumps and restores: bounded by the task limits above
+        run = backup_run_execute(run=BackupRun.objects.get(pk=run_id))
     return f"backup {run.kind} #{run.pk} {run.status}"
 
 
-@shared_task
+@shared_task(**_LIMITS)
 def backup_scheduled(kind: str) -> str:
-    return backup_scheduled_run(kind=kind)
+    with query_timeout(None):
+        return backup_scheduled_run(kind=kind)
 
 
-@shared_task
+@shared_task(**_LIMITS)
 def restore_drill_task(run_id: int | None = None, trigger: str = "schedule") -> str:
-    run = BackupRun.objects.get(pk=run_id) if run_id else None
-    drill = restore_drill_run(run=run, trigger=trigger)
+    with query_timeout(None):
+        run = BackupRun.objects.get(pk=run_id) if run_id else None
+        drill = restore_drill_run(run=run, trigger=trigger)
     return f"restore drill #{drill.pk} {drill.verdict} in {drill.duration_seconds:.1f} s"

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from opsportal.postgresql.base import query_timeout
+
 from .services import events, health, monitor
 
 
@@ -22,5 +24,6 @@ def monitor_pass() -> str:
 
 @shared_task
 def events_prune() -> str:
-    deleted = events.events_prune()
+    with query_timeout(None):  # one DELETE over a day of events may take a while
+        deleted = events.events_prune()
     return "pruned " + ", ".join(f"{n} {what}" for what, n in deleted.items())

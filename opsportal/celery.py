@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsportal.settings")
 
@@ -20,3 +21,15 @@ def _make_embedded_broker_dirs(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_process_init.connect
+def _bound_database_round_trips(**kwargs):
+    # As in web workers (opsportal/wsgi.py): a task's query on a hung database fails
+    # after DB_QUERY_TIMEOUT instead of holding the worker until the task time limit.
+    # The few long tasks (backups, pruning) lift the bound for themselves.
+    from django.conf import settings
+
+    from opsportal.postgresql.base import query_timeout_set
+
+    query_timeout_set(settings.DB_QUERY_TIMEOUT)

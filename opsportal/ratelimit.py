@@ -2,6 +2,13 @@
 admin login and /ping/ (a middleware). Both count in Django's cache, so every web
 process must share one cache (Redis, CACHE_URL) for the limits to hold across them;
 the default local-memory cache counts per process.
+
+When the cache is down or hangs the limits fail open (requests are served, a
+warning is logged): losing the bot's events or the cron jobs' pings because the
+rate-limit counter is unreachable would be worse than a few minutes unlimited, and
+ingestion still stores or answers 503 on its own (the database is its store).
+After a failure the cache is not asked again for CACHE_RETRY_SECONDS in this
+process, so a hung Redis costs one request CACHE_TIMEOUT, not every request.
 """
 
 import logging
@@ -15,6 +22,25 @@ from rest_framework.throttling import SimpleRateThrottle
 logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+CACHE_RETRY_SECONDS = 10.0
+_cache_down_until = 0.0
+
+
+def cache_available() -> bool:
+    return time.monotonic() >= _cache_down_until
+
+
+def cache_failed(what: str) -> None:
+    global _cache_down_until
+    _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+    logger.warning("%s rate limit skipped for %g s: the cache is unavailable", what,
+                   CACHE_RETRY_SECONDS, exc_info=True)
+
+
+def cache_failures_forget() -> None:
+    """Ask the cache again at the next request (tests)."""
+    global _cache_down_until
+    _cache_down_until = 0.0
 
 
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
@@ -39,10 +65,12 @@ class IngestTokenRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def allow_request(self, request, view):
+        if not cache_available():
+            return True
         try:
             return super().allow_request(request, view)
         except Exception:  # a cache outage must not stop ingestion: fail open, loudly
-            logger.warning("ingest rate limit skipped: the cache is unavailable", exc_info=True)
+            cache_failed("ingest")
             return True
 
 
@@ -74,12 +102,12 @@ class RateLimitMiddleware:
     def __call__(self, request):
         rule = self._rule(request)
         parsed = parse_rate(rule[1]) if rule else None
-        if parsed:
+        if parsed and cache_available():
             ip = request.META.get("REMOTE_ADDR", "")
             try:
                 wait = rate_limit_hit(key=f"{rule[0]}:{ip}", limit=parsed[0], period=parsed[1])
             except Exception:  # cache down: availability of pings beats the limit
-                logger.warning("%s rate limit skipped: the cache is unavailable", rule[0])
+                cache_failed(rule[0])
                 wait = 0
             if wait:
                 return self._too_many(request, rule[0], wait)

@@ -135,15 +135,24 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
+    # Faults (docs/runbook.md): opening a connection gives up after DB_CONNECT_TIMEOUT
+    # (libpq's minimum is 2 s), and a round trip of a web request or Celery task on an
+    # open connection after DB_QUERY_TIMEOUT, however the server or network hangs
+    # (opsportal/postgresql).
     _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 5))
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db["ENGINE"] = "opsportal.postgresql"
+DB_QUERY_TIMEOUT = env.float("DB_QUERY_TIMEOUT", default=10.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
 CACHES = {"default": env.cache_url_config(_secret("CACHE_URL", default="locmemcache://opsportal"))}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    # A hung Redis must not hang a request.
+    # A hung Redis must not hang a request: redis-py gives up connecting, and waiting
+    # for an answer, after CACHE_TIMEOUT seconds (Django passes OPTIONS to its pool).
+    _cache_timeout = env.float("CACHE_TIMEOUT", default=1.0)
     CACHES["default"].setdefault("OPTIONS", {}).update(
-        {"socket_connect_timeout": 1, "socket_timeout": 1}
+        {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
     )
 
 # --- Auth, i18n, static -----------------------------------------------------
@@ -220,6 +229,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# A task blocked on a hung database or service gets SoftTimeLimitExceeded, and its
+# worker process is replaced at the hard limit: no task holds a worker for ever.
+# Backup tasks carry their own, longer limits (BACKUP_RUN_TIMEOUT_SECONDS).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 
 # --- REST framework and OpenAPI ---------------------------------------------
 REST_FRAMEWORK = {

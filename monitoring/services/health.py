@@ -12,6 +12,7 @@ from django.db import connections
 from django.utils import timezone
 from health_check.exceptions import HealthCheckException
 
+from opsportal.postgresql.base import query_timeout
 from opsportal.scheduling import Schedule
 
 from ..health import Component, components
@@ -28,6 +29,8 @@ SCHEDULES = [
 # A web process answers /health from memory this long before reading the stored state again.
 MEMORY_SECONDS = 5.0
 _memory: dict = {}  # {"until": monotonic deadline, "code": int, "body": dict}
+_reader: threading.Thread | None = None  # the stored-state read in flight, if any
+_reader_lock = threading.Lock()
 
 
 def scheduler_heartbeat_record(*, name: str = "worker") -> SchedulerHeartbeat:
@@ -42,10 +45,13 @@ def _run_check(component: Component, out: dict) -> None:
     started = time.perf_counter()
     try:
         run = component.check.run
-        if inspect.iscoroutinefunction(run):
-            asyncio.run(run())
-        else:
-            run()
+        # The answer does not wait past the budget, but the thread would wait on a hung
+        # database for ever: its round trips are bounded, so threads never pile up.
+        with query_timeout(settings.DB_QUERY_TIMEOUT):
+            if inspect.iscoroutinefunction(run):
+                asyncio.run(run())
+            else:
+                run()
         detail, ok = "", True
     except HealthCheckException as exc:
         detail, ok = exc.message, False
@@ -116,6 +122,9 @@ def _remember(code: int, body: dict) -> None:
 def health_refresh() -> tuple[int, dict]:
     """Run every check now, store the result as the current component state; -> (code, body)."""
     code, body = health_evaluate()
+    if not body["checks"].get("database", {}).get("ok", True):
+        _remember(code, body)  # nowhere to store it: do not wait on the database again
+        return code, body
     try:
         ComponentState.objects.update_or_create(name="portal", defaults={
             "status": body["status"], "http_status": code, "body": body,
@@ -128,8 +137,9 @@ def health_refresh() -> tuple[int, dict]:
 
 def _stored_state(out: dict) -> None:
     try:
-        out["row"] = (ComponentState.objects.filter(name="portal")
-                      .values("http_status", "body", "checked_at").first())
+        with query_timeout(settings.DB_QUERY_TIMEOUT):
+            out["row"] = (ComponentState.objects.filter(name="portal")
+                          .values("http_status", "body", "checked_at").first())
     except Exception:
         logger.warning("could not read the component state", exc_info=True)
         out["error"] = True
@@ -149,11 +159,21 @@ def health_current(*, fresh: bool = False) -> tuple[int, dict]:
         return health_refresh()
     if _memory and _memory["until"] > time.monotonic():
         return _memory["code"], _memory["body"]
+    global _reader
     out: dict = {}
-    t = threading.Thread(target=_stored_state, args=(out,), daemon=True, name="health-state")
-    t.start()
-    t.join(settings.HEALTH_BUDGET_SECONDS / 2)
-    if t.is_alive() or out.get("error"):
+    with _reader_lock:
+        # One read at a time: while the database hangs, a read still waiting (for at
+        # most DB_CONNECT_TIMEOUT + DB_QUERY_TIMEOUT) answers every probe, instead
+        # of each probe parking one more thread.
+        busy = _reader is not None and _reader.is_alive()
+        if not busy:
+            _reader = threading.Thread(target=_stored_state, args=(out,), daemon=True,
+                                       name="health-state")
+            _reader.start()
+        t = _reader
+    if not busy:
+        t.join(settings.HEALTH_BUDGET_SECONDS / 2)
+    if busy or t.is_alive() or out.get("error"):
         return 503, {"status": "unhealthy", "timestamp": timezone.now().isoformat(),
                      "version": settings.VERSION, "checks": {"database": {
                          "ok": False, "critical": True, "duration_ms": 0.0,

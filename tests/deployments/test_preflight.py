@@ -83,7 +83,7 @@ def test_it_fails_clearly_when_a_required_variable_is_missing(prod_env):
 
 def test_it_fails_clearly_when_the_database_refuses_connections(prod_env):
     prod_env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{free_port()}/gone"
-    result = preflight(clean_env(**prod_env, DB_CONNECT_TIMEOUT=1))
+    result = preflight(clean_env(**{**prod_env, "DB_CONNECT_TIMEOUT": 1}))
     assert result.returncode == 1
     table = rows(result.stdout)
     assert table["database"][0] == "FAIL" and "refused" in table["database"][1].lower()
