@@ -57,7 +57,13 @@ class IngestTokenRateThrottle(SimpleRateThrottle):
     scope = "ingest"
 
     def get_rate(self):
-        return settings.INGEST_RATE_LIMIT or None
+        # One grammar for every limit of the portal: empty, "0" and "off" switch it off
+        # (None is how DRF's throttle is told there is no limit).
+        rate = settings.INGEST_RATE_LIMIT
+        return rate if parse_rate(rate) else None
+
+    def parse_rate(self, rate):
+        return parse_rate(rate) or (None, None)
 
     def get_cache_key(self, request, view):
         token = getattr(request, "auth", None)

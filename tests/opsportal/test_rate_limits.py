@@ -41,8 +41,9 @@ def test_ingestion_is_limited_per_token_with_retry_after(settings, make_token):
     assert _post_events(second).status_code == 202  # another token has its own budget
 
 
-def test_an_empty_ingest_rate_limit_turns_it_off(settings, make_token):
-    settings.INGEST_RATE_LIMIT = ""
+@pytest.mark.parametrize("off", ["", "0", "off"])
+def test_an_empty_zero_or_off_ingest_rate_limit_turns_it_off(settings, make_token, off):
+    settings.INGEST_RATE_LIMIT = off
     client = _client(make_token("ingest"))
     assert {_post_events(client).status_code for _ in range(5)} == {202}
 
