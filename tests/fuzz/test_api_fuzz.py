@@ -20,6 +20,7 @@ import schemathesis
 from django.apps import apps
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -31,7 +32,6 @@ from monitoring.models import Alert, AlertRule
 from monitoring.services import incidents
 from monitoring.services.heartbeats import heartbeat_create
 from monitoring.services.rpc import rpc_endpoint_create
-from opsportal.wsgi import application
 
 pytestmark = pytest.mark.fuzz
 
@@ -112,7 +112,10 @@ CONFIG = schemathesis.Config.from_dict({
 })
 # Loaded at collection from the running app, as a client would: one test per operation.
 # (The schema view reads no database; pytest-django would refuse it here.)
-schema = schemathesis.openapi.from_wsgi("/api/schema", application, config=CONFIG)
+# Django's WSGI handler, not opsportal.wsgi: importing that would bound every database
+# round trip of this whole pytest process (its web-worker setting, DB_QUERY_TIMEOUT).
+schema = schemathesis.openapi.from_wsgi("/api/schema", get_wsgi_application(),
+                                        config=CONFIG)
 OPERATIONS = sum(1 for _ in schema.get_all_operations())
 RUN = {"operations": 0, "cases": 0, "statuses": {}}
 
