@@ -11,48 +11,20 @@ rounds so a neighbour's burst hits both; the median round ratio is reported.
    worst case: the middleware's fixed cost is the largest share of it.
 """
 
-import contextlib
 import http.client
-import os
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from common import ROOT, bench_url, django_setup, free_port, result
+from common import django_setup, gunicorn, result
 
 ROUNDS = 7
 PAIRS = 300
 
 
-@contextlib.contextmanager
 def server(*, timing: bool):
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=bench_url(), DEBUG="0",
-               DJANGO_SETTINGS_MODULE="bench.health_settings",
-               BENCH_NO_TIMING="0" if timing else "1")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "opsportal.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                for path in ("/health", "/bench/bare"):
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                    conn.request("GET", path)
-                    assert conn.getresponse().status in (200, 503), path
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(20)
+    return gunicorn(workers=1, ready_paths=("/health", "/bench/bare"),
+                    DJANGO_SETTINGS_MODULE="bench.health_settings",
+                    BENCH_NO_TIMING="0" if timing else "1")
 
 
 def _get(port: int, path: str) -> float:

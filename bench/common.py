@@ -51,11 +51,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 2, url: str | None = None):
-    """A real gunicorn on the bench database (or `url`); yields its port."""
+def gunicorn(*, workers: int = 2, url: str | None = None, ready_paths=("/health",), **env_extra):
+    """A real gunicorn on the bench database (or `url`), up once every one of
+    `ready_paths` answers; yields its port. `env_extra` adds environment variables."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url or bench_url(), DEBUG="0",
-               INGEST_RATE_LIMIT="0")  # measure throughput, not the rate limit
+               INGEST_RATE_LIMIT="0",  # measure throughput, not the rate limit
+               **env_extra)
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "opsportal.wsgi", "--bind",
          f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
@@ -64,9 +66,10 @@ def gunicorn(*, workers: int = 2, url: str | None = None):
         deadline = time.monotonic() + 30
         while True:
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/health")
-                conn.getresponse().read()
+                for path in ready_paths:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    conn.request("GET", path)
+                    conn.getresponse().read()
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
