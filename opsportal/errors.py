@@ -5,8 +5,10 @@ import sys
 
 import psycopg
 import redis
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from rest_framework.exceptions import ValidationError
 from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,12 @@ def unavailable_response(request, component: str, exc: BaseException) -> HttpRes
         response = HttpResponse(message, status=503, content_type="text/plain")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def drf_validation_error(exc: DjangoValidationError) -> ValidationError:
+    """A service's (Django) ValidationError as DRF's 400, with the same field-keyed messages."""
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict")
+                           else {"detail": exc.messages})
 
 
 def api_exception_handler(exc, context):

@@ -11,16 +11,10 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opsportal.errors import drf_validation_error
+
 from ..models.alerts import Alert, AlertRule, AlertState, NotificationChannel
 from ..services import alert_rules, alerts, notify
-
-
-def drf_error(exc: DjangoValidationError) -> ValidationError:
-    """A model/service ValidationError as a DRF 400 with field info."""
-    if hasattr(exc, "error_dict"):
-        return ValidationError({k: [m for e in v for m in e.messages]
-                                for k, v in exc.error_dict.items()})
-    return ValidationError({"detail": exc.messages})
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):
@@ -89,7 +83,7 @@ class AlertRuleListView(APIView):
         try:
             rule = alert_rules.alert_rule_create(**s.validated_data)
         except DjangoValidationError as exc:
-            raise drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(AlertRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -108,7 +102,7 @@ class AlertRuleDetailView(APIView):
         try:
             rule = alert_rules.alert_rule_update(rule=rule, **s.validated_data)
         except DjangoValidationError as exc:
-            raise drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(AlertRuleSerializer(rule).data)
 
 
@@ -145,7 +139,7 @@ class AlertAckView(APIView):
             alert = alerts.alert_acknowledge(alert=alert, now=timezone.now(), user=user,
                                              label=label)
         except DjangoValidationError as exc:
-            raise drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(AlertSerializer(alert).data)
 
 
@@ -166,6 +160,6 @@ class NotificationChannelListView(APIView):
         try:
             channel = notify.notification_channel_create(**data)
         except DjangoValidationError as exc:
-            raise drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(NotificationChannelSerializer(channel).data,
                         status=status.HTTP_201_CREATED)

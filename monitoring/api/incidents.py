@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import TokenUser
+from opsportal.errors import drf_validation_error
 
 from .. import selectors_incidents as selectors
 from ..models.incidents import ActionItem, Incident, PostmortemStatus
@@ -25,12 +26,6 @@ def _actor(request):
     if isinstance(request.user, TokenUser):
         return request.user.username
     return request.user if request.user.is_authenticated else None
-
-
-def _bad_request(exc: DjangoValidationError):
-    """Service refusals become DRF 400s with the same field-keyed messages."""
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-    return serializers.ValidationError(detail)
 
 
 def _incident(pk) -> Incident:
@@ -66,7 +61,7 @@ class IncidentListView(GenericAPIView):
                 commander=v["commander"], started_at=v["started_at"],
             )
         except DjangoValidationError as exc:
-            raise _bad_request(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(s.IncidentDetailSerializer(incident).data, status=status.HTTP_201_CREATED)
 
 
@@ -89,7 +84,7 @@ class IncidentDetailView(APIView):
                 incident=incident, actor=_actor(request), changes=changes, note=note,
             )
         except DjangoValidationError as exc:
-            raise _bad_request(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(s.IncidentDetailSerializer(_incident(pk)).data)
 
 
@@ -164,7 +159,7 @@ class PostmortemView(APIView):
                 incident=incident, actor=_actor(request), **fields,
             )
         except DjangoValidationError as exc:
-            raise _bad_request(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(selectors.postmortem_export(postmortem=postmortem), status=201)
 
     @extend_schema(request=s.PostmortemWriteSerializer,
@@ -183,7 +178,7 @@ class PostmortemView(APIView):
                         postmortem=postmortem, to_status=to_status, actor=_actor(request),
                     )
         except DjangoValidationError as exc:
-            raise _bad_request(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(selectors.postmortem_export(postmortem=postmortem))
 
 
@@ -200,7 +195,7 @@ class ActionItemCreateView(APIView):
         try:
             item = services.action_item_create(postmortem=postmortem, **data.validated_data)
         except DjangoValidationError as exc:
-            raise _bad_request(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(s.ActionItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
@@ -217,5 +212,5 @@ class ActionItemDetailView(APIView):
         try:
             services.action_item_save(item=item)
         except DjangoValidationError as exc:
-            raise _bad_request(exc) from exc
+            raise drf_validation_error(exc) from exc
         return Response(s.ActionItemSerializer(item).data)

@@ -7,9 +7,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opsportal.errors import drf_validation_error
+
 from ..models import RpcEndpoint
 from ..services import rpc
-from .alerts import drf_error
 
 
 class RpcEndpointSerializer(serializers.ModelSerializer):
@@ -36,7 +37,7 @@ class RpcEndpointListView(APIView):
         try:
             endpoint = rpc.rpc_endpoint_create(**s.validated_data)
         except DjangoValidationError as exc:
-            raise drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         endpoint.refresh_from_db()
         return Response(RpcEndpointSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
