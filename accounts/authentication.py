@@ -3,6 +3,7 @@ from rest_framework import authentication, exceptions
 from opsportal.audit import audit_note_token
 
 from .services import api_token_authenticate
+from .twofactor import TWO_FACTOR_REQUIRED, session_needs_second_factor
 
 
 class TokenUser:
@@ -48,3 +49,18 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         # Present so DRF answers 401 (with WWW-Authenticate), not 403, when unauthenticated.
         return self.keyword
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """A staff session counts for the API only once its second factor is verified.
+
+    The 2FA middleware leaves DRF views to this class (it cannot know whether a
+    Bearer header is valid); a request authenticated by token never gets here,
+    because BearerTokenAuthentication comes first and answers for any header.
+    """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and session_needs_second_factor(request._request):
+            raise exceptions.PermissionDenied(TWO_FACTOR_REQUIRED["detail"])
+        return result

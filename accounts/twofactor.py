@@ -77,22 +77,46 @@ def _needs_second_factor(request) -> bool:
 
 
 class AdminTwoFactorMiddleware:
-    """After django_otp's OTPMiddleware: unverified staff sessions go to 2FA first."""
+    """After django_otp's OTPMiddleware: unverified staff sessions go to 2FA first.
+
+    Decided per view, not per header: an `Authorization` header proves nothing
+    until DRF has checked it, and the admin never reads one. So every non-API view
+    is guarded here whatever the request carries, and DRF views are left to
+    `VerifiedSessionAuthentication`, which refuses the unverified session while a
+    request that DRF authenticates by its Bearer token never reaches it.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (not request.path.startswith(EXEMPT_PREFIXES)
-                and "HTTP_AUTHORIZATION" not in request.META
-                and _needs_second_factor(request)):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "Two-factor verification required: sign in "
-                                     "to the admin and verify first."}, status=403)
-            target = "accounts:2fa-verify" if user_has_device(request.user) \
-                else "accounts:2fa-setup"
-            return HttpResponseRedirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith(EXEMPT_PREFIXES) or _is_drf_view(view_func):
+            return None
+        if not _needs_second_factor(request):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse(TWO_FACTOR_REQUIRED, status=403)
+        target = "accounts:2fa-verify" if user_has_device(request.user) else "accounts:2fa-setup"
+        return HttpResponseRedirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+
+
+TWO_FACTOR_REQUIRED = {"detail": "Two-factor verification required: sign in "
+                                 "to the admin and verify first."}
+
+
+def _is_drf_view(view_func) -> bool:
+    from rest_framework.views import APIView  # DRF imports settings: not at module load
+
+    view_class = getattr(view_func, "cls", None)
+    return isinstance(view_class, type) and issubclass(view_class, APIView)
+
+
+def session_needs_second_factor(request) -> bool:
+    """For DRF's session authentication: the signed-in staff session lacks its second factor."""
+    return _needs_second_factor(request)
 
 
 # --- Views ---------------------------------------------------------------------

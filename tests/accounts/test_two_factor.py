@@ -134,3 +134,82 @@ def test_log_out_everywhere_ends_every_session_of_the_user_only(portal_admin, op
     assert laptop.get("/admin/").status_code == 302
     assert other.get("/admin/").status_code == 200
     assert Session.objects.count() == 1
+
+
+def _admin_urls() -> list[str]:
+    """Every URL of the admin site: index, each model's pages, password change, history."""
+    from django.contrib import admin
+    from django.urls import URLPattern, URLResolver
+
+    urls = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern):
+                # Fill path converters with something that parses: `<path:object_id>` -> 1.
+                path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "1", route)
+                path = path.lstrip("^").rstrip("$")
+                if "(" not in path and "logout" not in path:
+                    urls.append("/admin/" + path)
+
+    walk(admin.site.get_urls(), "")
+    return sorted(set(urls))
+
+
+@pytest.mark.parametrize("authorization", ["x", "Bearer nonsense", "Basic YWRtaW46cHc="])
+def test_an_authorization_header_never_lets_a_password_only_session_into_the_admin(
+        client, required, portal_admin, authorization):
+    """A header the admin never reads must not stand in for the second factor (issue 15)."""
+    _login(client)
+    urls = _admin_urls()
+    assert len(urls) > 40 and "/admin/accounts/apitoken/add/" in urls
+    for url in urls:
+        response = client.get(url, HTTP_AUTHORIZATION=authorization)
+        assert response.status_code == 302, (url, response.status_code)
+        assert response["Location"].startswith("/account/2fa/setup/"), url
+    response = client.post("/admin/auth/user/add/", {"username": "mallory", "password1": "x",
+                           "password2": "x"}, HTTP_AUTHORIZATION=authorization)
+    assert response.status_code == 302 and response["Location"].startswith("/account/2fa/")
+
+
+def test_an_enrolled_user_with_a_password_only_session_is_sent_to_verify(
+        client, required, portal_admin):
+    device, _ = _enrol_fresh_session(client)
+    fresh = Client()
+    _login(fresh)
+    for url in ("/admin/", "/admin/accounts/apitoken/", "/admin/auditlog/logentry/"):
+        response = fresh.get(url, HTTP_AUTHORIZATION="x")
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/account/2fa/verify/"), url
+
+
+def _enrol_fresh_session(client):
+    _login(client)
+    return _enrol(client)
+
+
+def test_the_api_refuses_an_unverified_session_whatever_header_it_carries(
+        client, required, portal_admin):
+    _login(client)
+    assert client.get("/api/v1/incidents").status_code == 403
+    # A header that is not a valid token is a 401: DRF never falls back to the session.
+    assert client.get("/api/v1/incidents", HTTP_AUTHORIZATION="x").status_code == 401
+    assert client.get("/api/v1/incidents",
+                      HTTP_AUTHORIZATION="Bearer nonsense").status_code == 401
+    assert client.get("/metrics").status_code == 403
+
+
+def test_a_valid_token_beside_an_unverified_session_is_served_as_the_token(
+        client, required, portal_admin, make_token):
+    _login(client)
+    token = make_token("read")
+    response = client.get("/api/v1/incidents", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+
+
+def test_a_verified_session_reaches_the_api(client, required, portal_admin):
+    _enrol_fresh_session(client)
+    assert client.get("/api/v1/incidents").status_code == 200
