@@ -16,17 +16,24 @@ page cannot spell one out). A `bash` block holding one
 output must appear in the real output. `-G` with `--data-urlencode`/`-d` sends the data
 as a query string, as curl does. The POSTed backup is published to a private
 broker folder so that no worker ever runs it.
+
+The page's examples carry fixed timestamps (`2026-11-24T12:00:00Z`), as a reader
+would copy them; the metrics' windows end now, so the test moves every date in a
+request by one offset that puts the page's clock 15 minutes before the real one
+(their spacing kept). Without that the suite expires a day after the page was written.
 """
 
 import io
 import json
 import re
 import shlex
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
@@ -36,6 +43,25 @@ from tests.backups.test_worker import private_broker  # noqa: F401  (a fixture)
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api-reference.md"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 MANAGE = ".venv/bin/python manage.py "
+# The page's "now": the time its event examples are written around.
+PAGE_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+DATE = re.compile(r"(\d{4}-\d\d-\d\d)(T\d\d:\d\d:\d\d)?")
+
+
+def shift_dates(body: str, now: datetime) -> str:
+    """Every date in a request moved so that PAGE_NOW becomes 15 minutes before `now`.
+
+    A time zone suffix (or its absence, which one example is about) is left as written.
+    """
+    offset = now - timedelta(minutes=15) - PAGE_NOW
+
+    def move(match):
+        if match.group(2) is None:
+            return (date.fromisoformat(match.group(1)) + timedelta(days=offset.days)).isoformat()
+        moved = datetime.fromisoformat(match.group(0)).replace(tzinfo=UTC) + offset
+        return moved.strftime("%Y-%m-%dT%H:%M:%S")
+
+    return DATE.sub(move, body)
 
 
 def run_command(body: str) -> str:
@@ -54,6 +80,13 @@ def examples():
         response = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
         found.append((body, response))
     return found
+
+
+def test_dates_move_together_and_keep_their_zone():
+    now = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    body = '"ts": "2026-11-24T12:10:00Z", "b": "2026-11-24T12:00:00", "due": "2026-12-01"'
+    assert shift_dates(body, now) == (
+        '"ts": "2031-05-06T07:03:09Z", "b": "2031-05-06T06:53:09", "due": "2031-05-12"')
 
 
 def parse_curl(body: str) -> dict:
@@ -121,6 +154,7 @@ def test_every_api_reference_example_answers_as_documented(portal_admin):
             continue
         if "$UUID" in body:
             body = body.replace("$UUID", str(Heartbeat.objects.order_by("created_at")[0].uuid))
+        body = shift_dates(body, timezone.now())
         req = parse_curl(body.replace("$READ_TOKEN", read_only).replace("$TOKEN", raw))
         url = urlsplit(req["url"])
         path = url.path + (f"?{url.query}" if url.query else "")
