@@ -1,5 +1,6 @@
 """Tells drf-spectacular how BearerTokenAuthentication appears in the OpenAPI schema."""
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -14,3 +15,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "description": "An API token from `manage.py create_api_token NAME --scopes ...` "
             "or the admin; scopes: ingest, read, write.",
         }
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The 2FA-checking session authentication appears as the session cookie it is."""
+
+    target_class = "accounts.authentication.VerifiedSessionAuthentication"
