@@ -36,6 +36,8 @@ def test_raw_sql_cannot_change_or_delete_audit_rows():
     _refused("UPDATE auditlog_logentry SET actor_id = NULL, object_repr = 'forged'")
     _refused("DELETE FROM auditlog_logentry")
     if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # no deferred FK check left pending
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _refused("TRUNCATE auditlog_logentry")
     with pytest.raises(DatabaseError), transaction.atomic():
         LogEntry.objects.filter(pk=entry.pk).delete()
@@ -118,3 +120,13 @@ def test_bootstrap_names_its_operator(tmp_path):
     entries = LogEntry.objects.filter(additional_data__command="bootstrap")
     assert entries.exists()
     assert set(entries.values_list("actor_email", flat=True)) == {"cli:dave"}
+
+
+@pytest.mark.django_db
+def test_preflight_fails_while_the_triggers_are_missing():
+    from deployments.preflight import FAIL, PASS, check_audit_append_only
+    from opsportal.audit_guard import audit_guard_uninstall
+
+    assert check_audit_append_only()[0] == PASS
+    audit_guard_uninstall(connection)  # rolled back with the test's transaction
+    assert check_audit_append_only()[0] == FAIL
