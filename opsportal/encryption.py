@@ -99,3 +99,39 @@ class EncryptedCharField(EncryptedMixin, models.CharField):
 
 class EncryptedURLField(EncryptedMixin, models.URLField):
     pass
+
+
+def encrypted_fields_rotate() -> list[str]:
+    """Re-encrypt, under the first key, every stored value another key encrypted.
+
+    Run by `bootstrap` (every deploy), so FIELD_ENCRYPTION_KEY=NEW,OLD can lose OLD
+    after it. A queryset update() sends no signal: the plaintext is unchanged, so the
+    audit log has nothing to record.
+    """
+    from django.apps import apps
+    from django.db import connection
+
+    first = Fernet(field_encryption_keys()[0])
+    quote = connection.ops.quote_name
+    lines = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, EncryptedMixin):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {quote(model._meta.pk.column)}, {quote(field.column)} "  # noqa: S608
+                               f"FROM {quote(model._meta.db_table)}")
+                rows = cursor.fetchall()
+            stale, what = [], f"{model._meta.label}.{field.name}"
+            for pk, token in rows:
+                if not token:
+                    continue
+                try:
+                    first.decrypt(token.encode())
+                except InvalidToken:
+                    stale.append((pk, decrypt_text(token, what=what)))
+            for pk, plaintext in stale:
+                model._default_manager.filter(pk=pk).update(**{field.name: plaintext})
+            lines.append(f"{what}: {len(rows)} stored, "
+                         f"{len(stale)} re-encrypted with the first key")
+    return lines

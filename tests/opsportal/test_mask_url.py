@@ -67,3 +67,23 @@ def test_without_a_field_key_the_key_derives_from_secret_key_and_its_fallbacks(s
     settings.SECRET_KEY_FALLBACKS = []
     with pytest.raises(ImproperlyConfigured):
         decrypt_text(token)
+
+
+@pytest.mark.django_db
+def test_bootstrap_re_encrypts_stored_urls_under_the_first_key(settings):
+    from django.core.management import call_command
+    from django.db import connection
+
+    from monitoring.services import rpc
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    endpoint = rpc.rpc_endpoint_create(name="keyed", url="https://rpc.example/?api-key=k1")
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    call_command("bootstrap", verbosity=0)
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # OLD dropped: the row still reads
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://rpc.example/?api-key=k1"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT url FROM monitoring_rpcendpoint")
+        assert Fernet(new.encode()).decrypt(cursor.fetchone()[0].encode())
