@@ -6,6 +6,9 @@ class Scope(models.TextChoices):
     INGEST = "ingest", "ingest (POST events)"
     READ = "read", "read (metrics, lists)"
     WRITE = "write", "write (create, change, act)"
+    # With read: channel and RPC URLs whole, credentials included (the bot needs the
+    # active RPC endpoint's key); without it they are masked (docs/security.md).
+    SECRETS = "secrets", "secrets (see credentials in channel and RPC URLs)"
 
 
 class ApiToken(models.Model):

@@ -202,6 +202,7 @@ class Rehearsal:
             "BACKUP_DIR": str(data / "backups"), "WALLET_KEYS_DIR": str(data / "wallet_keys"),
             "LOG_DIR": str(self.logs), "STATIC_ROOT": str(data / "static"),
             "BACKUP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "DOCS_SITE_DIR": str(ROOT / "var" / "site"), "LOG_FORMAT": "json",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(self.args.workers),
             # The load test measures capacity with one token: the per-token ingest

@@ -44,4 +44,11 @@ def production_configuration(app_configs=None, **kwargs):
             "SECRET_KEY is a placeholder from an example file or the tests.",
             hint="Generate one: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'.",
             id="opsportal.W005"))
+    if not settings.FIELD_ENCRYPTION_KEYS:
+        problems.append(Warning(
+            "FIELD_ENCRYPTION_KEY is not set: channel and RPC URLs are encrypted with a key "
+            "derived from SECRET_KEY.",
+            hint="Set FIELD_ENCRYPTION_KEY (or FIELD_ENCRYPTION_KEY_FILE) to a Fernet key, so "
+                 "rotating SECRET_KEY after a leak does not lock the stored URLs away.",
+            id="opsportal.W006"))
     return problems

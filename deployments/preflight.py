@@ -65,6 +65,11 @@ def check_secrets():
             Fernet(key.encode())
         except ValueError:
             problems.append(f"BACKUP_ENCRYPTION_KEY #{i + 1} is not a Fernet key")
+    for i, key in enumerate(settings.FIELD_ENCRYPTION_KEYS):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            problems.append(f"FIELD_ENCRYPTION_KEY #{i + 1} is not a Fernet key")
     return (FAIL, "; ".join(problems)) if problems else (PASS, "secret key and backup keys ok")
 
 
@@ -88,6 +93,15 @@ def check_migrations():
         names = [f"{m.app_label}.{m.name}" for m, _ in plan]
         return FAIL, f"{len(plan)} unapplied: " + ", ".join(names[:5])
     return PASS, "no unapplied migrations"
+
+
+def check_audit_append_only():
+    from opsportal.audit_guard import audit_guard_installed
+
+    if not audit_guard_installed(connection):
+        return FAIL, ("the audit table's append-only triggers are missing: run manage.py "
+                      "migrate, or see docs/runbook.md#access-and-keys")
+    return PASS, "the audit table refuses UPDATE and DELETE"
 
 
 def check_broker():
@@ -221,6 +235,7 @@ def preflight_run_checks(*, base_url: str = "") -> list[CheckResult]:
         check_run("check --deploy", check_deploy_checks),
         check_run("database", check_database),
         check_run("migrations", check_migrations),
+        check_run("audit log append-only", check_audit_append_only),
         check_run("broker", check_broker),
         check_run("cache", check_cache),
         check_run("notification channels", check_notification_channels),

@@ -188,6 +188,10 @@ BACKUP_ENCRYPTION_KEYS = env.list("BACKUP_ENCRYPTION_KEY", default=[])
 if env.str("BACKUP_ENCRYPTION_KEY_FILE", default=""):
     BACKUP_ENCRYPTION_KEYS = [k.strip() for k in _secret("BACKUP_ENCRYPTION_KEY").split(",")]
 WALLET_KEYS_DIR = env.path("WALLET_KEYS_DIR", default=str(VAR_DIR / "wallet_keys"))
+# Channel and RPC URLs are encrypted in the database with these Fernet keys (the first
+# encrypts); unset, keys derived from SECRET_KEY are used (opsportal/encryption.py).
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in (_secret("FIELD_ENCRYPTION_KEY") or "").split(",")
+                         if k.strip()]
 # Backups go through Django's storage API (alias "backups"): the default is a
 # local directory; BACKUP_STORAGE_BACKEND=storages.backends.s3.S3Storage (with
 # django-storages installed and its AWS_* settings) sends them to S3 instead.

@@ -4,7 +4,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,12 +13,9 @@ from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
 from django_celery_beat.models import PeriodicTask
 
+from opsportal.redaction import URL_IN_TEXT, mask_url, url_secret_parts
+
 from .common import BackupError, Progress
-
-# user:password@ inside any URL-like setting (broker, cache, DSNs).
-URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s\"]*):[^@/\s\"]+@",
-                          re.IGNORECASE)
-
 
 # --- Wallet keys ----------------------------------------------------------------
 
@@ -113,10 +109,12 @@ def wallet_keys_write(*, contents: dict[str, bytes], into: Path) -> int:
 def _secret_values() -> list[str]:
     values = [settings.SECRET_KEY, *settings.BACKUP_ENCRYPTION_KEYS]
     values += [db.get("PASSWORD") or "" for db in settings.DATABASES.values()]
-    for setting in ("CELERY_BROKER_URL",):
-        match = re.search(r"://[^:/@]*:([^@/]+)@", str(getattr(settings, setting, "")))
-        if match:
-            values.append(match.group(1))
+    # The credentials inside every URL-valued setting (broker, cache, BOT_CONTROL_URL...).
+    for name in dir(settings):
+        value = getattr(settings, name, None) if name.isupper() else None
+        if isinstance(value, str):
+            for url in URL_IN_TEXT.findall(value):
+                values += url_secret_parts(url, schema_aware=False)
     # A password equal to a user, database or host name would match harmless text.
     benign = {str(db.get(k) or "") for db in settings.DATABASES.values()
               for k in ("USER", "NAME", "HOST")}
@@ -133,7 +131,8 @@ def config_redacted() -> str:
     ]
     text = json.dumps({"settings": safe, "periodic_tasks": tasks}, indent=2, sort_keys=True,
                       default=str)
-    return URL_PASSWORD.sub(r"\g<scheme>\g<user>:********@", text)
+    # Credentials inside URLs (broker, cache, DSNs, BOT_CONTROL_URL's key), as everywhere.
+    return URL_IN_TEXT.sub(lambda m: mask_url(m.group(0), schema_aware=False), text)
 
 
 def config_check(*, path: Path, manifest: dict) -> None:

@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from opsportal.secret_urls import SecretUrlAdminMixin
+
 from ..models.alerts import (
     Alert,
     AlertEvent,
@@ -95,7 +97,7 @@ class NotificationChannelForm(forms.ModelForm):
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(admin.ModelAdmin):
+class NotificationChannelAdmin(SecretUrlAdminMixin, admin.ModelAdmin):
     form = NotificationChannelForm
     list_display = ["name", "min_severity", "escalation_level", "enabled", "created_at"]
     list_filter = ["min_severity", "escalation_level", "enabled"]

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 
+from opsportal.secret_urls import SecretUrlAdminMixin, masked_display
+
 from ..models import RpcEndpoint, RpcProbe, RpcSwitch
 from ..services import rpc
 
@@ -25,17 +27,18 @@ class RpcProbeInline(admin.TabularInline):
 
 
 @admin.register(RpcEndpoint)
-class RpcEndpointAdmin(admin.ModelAdmin):
+class RpcEndpointAdmin(SecretUrlAdminMixin, admin.ModelAdmin):
     list_display = ["name", "url", "priority", "enabled", "is_active", "active_since",
                     "consecutive_failures", "healthy_since", "last_probe_at",
                     "last_latency_ms"]
     list_filter = ["enabled", "is_active"]
-    search_fields = ["name", "url"]
+    search_fields = ["name"]  # the URL column holds ciphertext
     readonly_fields = ["is_active", "active_since", "consecutive_failures", "healthy_since",
                        "last_probe_at", "last_latency_ms"]
     inlines = [RpcProbeInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["probe_now"]
+    masked_url = masked_display("url")
 
     @admin.action(description="Probe the selected endpoints now", permissions=["change"])
     def probe_now(self, request, queryset):

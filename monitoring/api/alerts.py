@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from opsportal.errors import drf_validation_error
+from opsportal.secret_urls import SecretUrlSerializerMixin, serializer_context
 
 from ..models.alerts import Alert, AlertRule, AlertState, NotificationChannel
 from ..services import alert_rules, alerts, notify
@@ -53,7 +54,7 @@ class AlertSerializer(serializers.ModelSerializer):
                   "escalation_level", "acknowledged_at", "acknowledged_by"]
 
 
-class NotificationChannelSerializer(serializers.ModelSerializer):
+class NotificationChannelSerializer(SecretUrlSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = NotificationChannel
         fields = ["id", "name", "url", "min_severity", "escalation_level", "enabled",
@@ -149,7 +150,8 @@ class NotificationChannelListView(APIView):
     @extend_schema(responses=NotificationChannelSerializer(many=True))
     def get(self, request):
         return Response(NotificationChannelSerializer(NotificationChannel.objects.all(),
-                                                      many=True).data)
+                                                      many=True,
+                                                      context=serializer_context(request)).data)
 
     @extend_schema(request=NotificationChannelSerializer,
                    responses={201: NotificationChannelSerializer})
@@ -161,5 +163,6 @@ class NotificationChannelListView(APIView):
             channel = notify.notification_channel_create(**data)
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from exc
-        return Response(NotificationChannelSerializer(channel).data,
+        return Response(NotificationChannelSerializer(channel,
+                                                      context=serializer_context(request)).data,
                         status=status.HTTP_201_CREATED)

@@ -8,12 +8,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from opsportal.errors import drf_validation_error
+from opsportal.redaction import mask_url
+from opsportal.secret_urls import SecretUrlSerializerMixin, sees_secrets, serializer_context
 
 from ..models import RpcEndpoint
 from ..services import rpc
 
 
-class RpcEndpointSerializer(serializers.ModelSerializer):
+class RpcEndpointSerializer(SecretUrlSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = RpcEndpoint
         fields = ["id", "name", "url", "priority", "enabled", "is_active", "active_since",
@@ -28,7 +30,8 @@ class RpcEndpointListView(APIView):
 
     @extend_schema(responses=RpcEndpointSerializer(many=True))
     def get(self, request):
-        return Response(RpcEndpointSerializer(RpcEndpoint.objects.all(), many=True).data)
+        return Response(RpcEndpointSerializer(RpcEndpoint.objects.all(), many=True,
+                                              context=serializer_context(request)).data)
 
     @extend_schema(request=RpcEndpointSerializer, responses={201: RpcEndpointSerializer})
     def post(self, request):
@@ -39,7 +42,8 @@ class RpcEndpointListView(APIView):
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from exc
         endpoint.refresh_from_db()
-        return Response(RpcEndpointSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        return Response(RpcEndpointSerializer(endpoint, context=serializer_context(request)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class RpcActiveView(APIView):
@@ -56,6 +60,7 @@ class RpcActiveView(APIView):
         active = rpc.rpc_active()
         if active is None:
             raise NotFound("no RPC endpoint is configured")
-        return Response({"name": active.name, "url": active.url,
+        url = active.url if sees_secrets(request.user, request.auth) else mask_url(active.url)
+        return Response({"name": active.name, "url": url,
                          "since": active.active_since.isoformat() if active.active_since
                          else None})

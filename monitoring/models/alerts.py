@@ -6,6 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from opsportal.encryption import EncryptedCharField
+from opsportal.secret_urls import refuse_masked
+
 
 class Severity(models.TextChoices):
     INFO = "info", "info"
@@ -205,8 +208,10 @@ class AlertEvent(models.Model):
 
 class NotificationChannel(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    url = models.CharField(max_length=500, help_text="An Apprise URL: json://, mailto://, "
-                           "tgram://, pagerduty://, slack://, ...")
+    # Carries bot tokens and keys: encrypted at rest, masked below Admin (docs/security.md).
+    url = EncryptedCharField(max_length=500, validators=[refuse_masked],
+                             help_text="An Apprise URL: json://, mailto://, "
+                             "tgram://, pagerduty://, slack://, ...")
     min_severity = models.CharField(max_length=10, choices=Severity.choices,
                                     default=Severity.WARNING)
     escalation_level = models.PositiveIntegerField(

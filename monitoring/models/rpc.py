@@ -3,10 +3,14 @@
 from django.db import models
 from django.db.models import Q
 
+from opsportal.encryption import EncryptedURLField
+from opsportal.secret_urls import refuse_masked
+
 
 class RpcEndpoint(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    url = models.URLField(max_length=500)
+    # Carries API keys: encrypted at rest, masked below Admin (docs/security.md).
+    url = EncryptedURLField(max_length=500, validators=[refuse_masked])
     priority = models.IntegerField(default=0, help_text="Lower is preferred.")
     enabled = models.BooleanField(default=True)
     is_active = models.BooleanField(default=False, editable=False)

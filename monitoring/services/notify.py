@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from opsportal.redaction import redact
+
 from ..models.alerts import (
     SEVERITY_RANK,
     Alert,
@@ -78,9 +80,10 @@ def _apprise_send(url: str, title: str, body: str) -> tuple[bool, str]:
             ok = ap.notify(title=title, body=body)
         except Exception as exc:  # a plugin bug must not break evaluation
             logger.exception("apprise crashed")
-            return False, f"{type(exc).__name__}: {exc}"
+            return False, redact(f"{type(exc).__name__}: {exc}")[:500]
         output = log.getvalue().strip()
-    return bool(ok), (output.splitlines()[-1] if output else "delivery failed")[:500]
+    # Apprise's messages may quote the target URL: kept on the row and shown to Viewers.
+    return bool(ok), redact(output.splitlines()[-1] if output else "delivery failed")[:500]
 
 
 def notification_deliver(*, notification: Notification, now: datetime) -> bool:

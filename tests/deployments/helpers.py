@@ -22,6 +22,7 @@ def production_example_env() -> dict:
             values[key] = value
     values["SECRET_KEY"] = secrets.token_urlsafe(50)
     values["BACKUP_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+    values["FIELD_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
     return values
 
 

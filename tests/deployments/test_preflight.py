@@ -30,8 +30,10 @@ def rows(output):
 
 
 @pytest.fixture
-def prod_env(tmp_path, redis_port):
+def prod_env(tmp_path, redis_port, settings):
     values = production_example_env()
+    # Rows this process writes (channel and RPC URLs) must decrypt in the preflight's.
+    settings.FIELD_ENCRYPTION_KEYS = [values["FIELD_ENCRYPTION_KEY"]]
     values.update(
         DATABASE_URL=processes.test_database_url(), CELERY_BROKER_URL=f"redis://127.0.0.1:{redis_port}/0",
         CACHE_URL=f"redis://127.0.0.1:{redis_port}/1", BACKUP_DIR=tmp_path / "backups",

@@ -23,7 +23,7 @@ def test_check_deploy_flags_a_laptop_configuration_with_debug_off():
     out = result.stdout + result.stderr
     assert result.returncode != 0
     for check_id in ["opsportal.W001", "opsportal.W002", "opsportal.W003", "opsportal.W004",
-                     "opsportal.W005", "security.W008", "security.W012"]:
+                     "opsportal.W005", "opsportal.W006", "security.W008", "security.W012"]:
         assert check_id in out, check_id
 
 

@@ -120,3 +120,15 @@ def test_forced_errors_leak_no_secret_to_logs_responses_pages_or_the_config_back
     assert "postgres://opsuser:********@" in outputs["logs"]
     for where, text in outputs.items():
         _assert_clean(where, text, secrets)
+
+
+@pytest.mark.django_db
+def test_the_config_backup_keeps_no_credential_of_bot_control_url(settings, backup_env):
+    settings.BOT_CONTROL_URL = ("https://bot:Ctl-Pass-55@bot.internal:8443/control/"
+                                "9f8e7d6c5b4a39281706f5e4?key=Ctl-Key-4321")
+    run = backup_run_now(kind=BackupKind.CONFIG)
+    assert run.status == BackupStatus.SUCCEEDED, run.error
+    text = (backup_env / "backups" / run.storage_name).read_text()
+    for secret in ("Ctl-Pass-55", "9f8e7d6c5b4a39281706f5e4", "Ctl-Key-4321"):
+        assert secret not in text
+    assert "https://bot:********@bot.internal:8443/control/********?key=********" in text

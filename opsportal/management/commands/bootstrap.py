@@ -9,6 +9,7 @@ from accounts.services import roles_bootstrap
 from backups.services import backups_bootstrap
 from checklist.services import checklist_bootstrap
 from monitoring.services.bootstrap import monitoring_bootstrap
+from opsportal.encryption import encrypted_fields_rotate
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
                 *backups_bootstrap(),
                 *monitoring_bootstrap(),
                 *checklist_bootstrap(),
+                *encrypted_fields_rotate(),
             ]
         for line in lines:
             self.stdout.write(f"  {line}")
