@@ -19,7 +19,7 @@ from django.utils import timezone
 from ..models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
 from ..selectors import backup_last_success
 from . import archives, database
-from .common import BackupError, Progress, archive_local, sha256_file
+from .common import BackupError, Progress, archive_local, heartbeat, sha256_file
 from .runs import backup_runs_reap_stale, live_database
 
 
@@ -148,19 +148,21 @@ def restore_drill_run(*, run: BackupRun | None = None, trigger: str = "command",
     backup_runs_reap_stale()
     run = run or backup_last_success(kind=BackupKind.DATABASE)
     drill = RestoreDrill.objects.create(run=run, trigger=trigger, host=socket.gethostname(),
-                                        pid=os.getpid())
+                                        pid=os.getpid(), heartbeat_at=timezone.now())
     started = time.monotonic()
     verdict, reason, details = DrillVerdict.PASSED, "", {}
     try:
         if run is None:
             raise BackupError("no successful database backup to drill")
         _restorable(run)
-        if run.kind == BackupKind.DATABASE:
-            details = _drill_database(run=run, drill=drill, progress=progress)
-        elif run.kind == BackupKind.WALLET_KEYS:
-            details = _drill_wallet_keys(run=run, progress=progress)
-        else:
-            raise BackupError(f"drills restore database and wallet_keys backups, not {run.kind}")
+        with heartbeat(model=RestoreDrill, pk=drill.pk, alive={"verdict": DrillVerdict.RUNNING}):
+            if run.kind == BackupKind.DATABASE:
+                details = _drill_database(run=run, drill=drill, progress=progress)
+            elif run.kind == BackupKind.WALLET_KEYS:
+                details = _drill_wallet_keys(run=run, progress=progress)
+            else:
+                raise BackupError("drills restore database and wallet_keys backups, not "
+                                  f"{run.kind}")
     except Exception as exc:  # the verdict records every failure
         verdict, reason = DrillVerdict.FAILED, str(exc).strip().splitlines()[0][:2000]
     duration = time.monotonic() - started
