@@ -34,9 +34,11 @@ class BackupRun(models.Model):
                                     help_text="name inside the `backups` storage")
     error = models.TextField(blank=True)
     manifest = models.JSONField(default=dict, blank=True)
-    # Who runs it: lets the next run tell a killed process from a slow one.
+    # Who runs it, and its last sign of life while running: the minute loop tells a
+    # killed process (pid gone, or heartbeat silent) from a slow one (still beating).
     host = models.CharField(max_length=255, blank=True)
     pid = models.IntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Retention removed the archive; the record stays as evidence.
     pruned_at = models.DateTimeField(null=True, blank=True)
 
@@ -114,6 +116,7 @@ class RestoreDrill(models.Model):
                                help_text="the throwaway database it restored into")
     host = models.CharField(max_length=255, blank=True)
     pid = models.IntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -9,6 +9,9 @@ from django_celery_beat.models import PeriodicTask
 from .models import BackupKind, BackupPolicy, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
 from .schedules import DRILL_SCHEDULE_NAME, POLICY_DEFAULTS, SCHEDULE_NAMES
 
+# {kind: label}, for other apps (alert rules per kind).
+BACKUP_KINDS = dict(BackupKind.choices)
+
 
 def backup_policy(*, kind: str) -> BackupPolicy:
     """The stored policy, or the plan's default (unsaved) before bootstrap ran."""
@@ -24,6 +27,24 @@ def backup_last_success(*, kind: str) -> BackupRun | None:
     return (BackupRun.objects.filter(kind=kind, status=BackupStatus.SUCCEEDED,
                                      pruned_at__isnull=True)
             .order_by("-finished_at", "-id").first())
+
+
+def backup_last_finished(*, kind: str) -> BackupRun | None:
+    """The newest run of kind that ended, succeeded or failed (reaped runs included)."""
+    return (BackupRun.objects.filter(kind=kind,
+                                     status__in=[BackupStatus.SUCCEEDED, BackupStatus.FAILED])
+            .order_by("-finished_at", "-id").first())
+
+
+def backup_failures() -> dict[str, BackupRun]:
+    """{kind: its failed run} for each kind whose newest finished run failed: the failure
+    stands until a later run of that kind succeeds."""
+    failures = {}
+    for kind in BackupKind.values:
+        last = backup_last_finished(kind=kind)
+        if last is not None and last.status == BackupStatus.FAILED:
+            failures[kind] = last
+    return failures
 
 
 def _ago(delta: datetime.timedelta) -> str:

@@ -206,6 +206,10 @@ STORAGES["backups"] = {
 LOG_DIR = env.path("LOG_DIR", default=str(VAR_DIR / "log"))
 # A run or drill still "running" after this long is taken for dead by the next one.
 BACKUP_RUN_TIMEOUT_SECONDS = env.int("BACKUP_RUN_TIMEOUT_SECONDS", default=3 * 3600)
+# A running backup or drill beats this often; once its beat is older than the timeout
+# (several beats: one slow write is no death) the minute loop marks it failed.
+BACKUP_HEARTBEAT_SECONDS = env.float("BACKUP_HEARTBEAT_SECONDS", default=30.0)
+BACKUP_HEARTBEAT_TIMEOUT_SECONDS = env.float("BACKUP_HEARTBEAT_TIMEOUT_SECONDS", default=180.0)
 # The plan's recovery time objective: a slower restore drill fails.
 RESTORE_OBJECTIVE_SECONDS = env.int("RESTORE_OBJECTIVE_SECONDS", default=3600)
 BOT_CONTROL_URL = env.str("BOT_CONTROL_URL", default="")

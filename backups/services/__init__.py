@@ -8,10 +8,16 @@ from ..schedules import POLICY_DEFAULTS, SCHEDULES
 from .common import BackupError, Progress
 from .drills import backup_restore, restore_drill_run
 from .retention import backup_runs_prune
-from .runs import backup_run_create, backup_run_execute, backup_run_now, backup_runs_reap_stale
+from .runs import (
+    backup_run_create,
+    backup_run_execute,
+    backup_run_now,
+    backup_runs_reap,
+    backup_runs_reap_stale,
+)
 
 __all__ = ["BackupError", "Progress", "backup_restore", "backup_run_create",
-           "backup_run_execute", "backup_run_now", "backup_runs_prune",
+           "backup_run_execute", "backup_run_now", "backup_runs_prune", "backup_runs_reap",
            "backup_runs_reap_stale", "backup_scheduled_run", "backups_bootstrap",
            "restore_drill_run"]
 

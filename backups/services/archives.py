@@ -91,6 +91,30 @@ def wallet_keys_check(*, path: Path, manifest: dict) -> None:
     wallet_keys_compare(contents=wallet_keys_open(path=path), manifest=manifest)
 
 
+def within_live_wallet_keys(path: Path) -> bool:
+    """Whether writing at path writes into WALLET_KEYS_DIR: the directory itself or below it.
+
+    By real path (symlinks, `..`) and by inode identity of path and each of its
+    ancestors (a bind mount or any other name of the live directory).
+    """
+    live = Path(settings.WALLET_KEYS_DIR)
+    real, live_real = Path(os.path.realpath(path)), Path(os.path.realpath(live))
+    if real == live_real or live_real in real.parents:
+        return True
+    try:
+        live_id = (live.stat().st_dev, live.stat().st_ino)
+    except FileNotFoundError:
+        return False
+    for candidate in (real, *real.parents):
+        try:
+            stat = candidate.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # not written yet: only its existing ancestors can be the live directory
+        if (stat.st_dev, stat.st_ino) == live_id:
+            return True
+    return False
+
+
 def wallet_keys_write(*, contents: dict[str, bytes], into: Path) -> int:
     into.mkdir(parents=True, exist_ok=True)
     for name, data in contents.items():

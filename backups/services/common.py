@@ -1,16 +1,23 @@
-"""Pieces every backup kind shares: errors, progress lines, checksums, storage."""
+"""Pieces every backup kind shares: errors, progress lines, checksums, storage, heartbeats."""
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
+from django.db import DatabaseError, connections
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 
@@ -87,6 +94,9 @@ def _local_path(storage, name: str) -> Path | None:
         return None
 
 
+STAGING_PREFIX = "opsportal-backup-"
+
+
 @contextmanager
 def staging_path(name: str) -> Iterator[Path]:
     """A temporary file to write the archive to; removed on the way out unless published.
@@ -101,7 +111,7 @@ def staging_path(name: str) -> Iterator[Path]:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".tmp-{final.name}")
     else:
-        workdir = Path(tempfile.mkdtemp(prefix="opsportal-backup-"))
+        workdir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
         tmp = workdir / Path(name).name
     try:
         yield tmp
@@ -109,6 +119,29 @@ def staging_path(name: str) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def staging_remove(name: str) -> int:
+    """Remove what staging_path(name) left behind when its process died: -> files removed.
+
+    Beside the final name on a local storage; in this host's temporary directory for a
+    remote one (another host's temporary files are out of reach).
+    """
+    final = _local_path(backup_storage(), name)
+    if final is not None:
+        staged = [final.with_name(f".tmp-{final.name}")]
+    else:
+        staged = list(Path(tempfile.gettempdir()).glob(f"{STAGING_PREFIX}*/{Path(name).name}"))
+    removed = 0
+    for path in staged:
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+        if final is None:
+            shutil.rmtree(path.parent, ignore_errors=True)
+    return removed
 
 
 def publish(tmp: Path, name: str) -> str:
@@ -167,3 +200,39 @@ def staging_leftovers_remove(*, older_than_seconds: int) -> int:
         except FileNotFoundError:
             pass
     return removed
+
+
+@contextmanager
+def heartbeat(*, model, pk: int, alive: dict) -> Iterator[None]:
+    """Stamp the row's heartbeat_at every BACKUP_HEARTBEAT_SECONDS while the block runs.
+
+    From a thread, because the block (pg_dump, a restore) can go minutes without
+    returning to Python: the row stays fresh for as long as this process lives,
+    however slow the work, and goes silent when the process dies, which is what
+    the minute loop's reaper watches. `alive` filters the row while it still runs:
+    once finished or reaped, the beats stop. Hand-written: a lease on one row is a
+    dozen lines and no library keeps one for a Django model.
+    """
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(settings.BACKUP_HEARTBEAT_SECONDS):
+                try:
+                    if not model.objects.filter(pk=pk, **alive).update(
+                            heartbeat_at=timezone.now()):
+                        return
+                except DatabaseError as exc:
+                    # The timeout spans several beats: the next one may get through.
+                    logger.warning("heartbeat of %s %s not written: %s", model.__name__, pk, exc)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{model.__name__}-{pk}",
+                              daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)  # a beat stuck on a hung database must not hold the run

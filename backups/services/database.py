@@ -52,16 +52,6 @@ class DbTarget:
     def with_name(self, name: str) -> "DbTarget":
         return dataclasses.replace(self, name=name)
 
-    def is_same_database(self, other: "DbTarget") -> bool:
-        if self.vendor != other.vendor:
-            return False
-        if self.vendor == SQLITE:
-            return Path(self.name).resolve() == Path(other.name).resolve()
-        local = {"", "localhost", "127.0.0.1", "::1"}
-        same_host = self.host == other.host or {self.host, other.host} <= local
-        return same_host and (self.port or "5432") == (other.port or "5432") \
-            and self.name == other.name
-
     # -- PostgreSQL connection parameters, never with the password on a command line
     def conninfo(self, dbname: str | None = None) -> str:
         parts = {"dbname": dbname or self.name, "user": self.user, "host": self.host,
@@ -202,12 +192,49 @@ def pg_restore(*, archive: Path, target: DbTarget, clean: bool, progress: Progre
         raise BackupError(f"pg_restore exited {code}: {errors[-1] if errors else ''}")
 
 
+def pg_identity(db: DbTarget) -> tuple[int, int] | None:
+    """(the cluster's system identifier, the database's OID), or None if it does not exist.
+
+    The pair names one database whatever address, port, proxy or socket reached it,
+    which a host/port/name comparison cannot tell (`localhost`, a second port, a pooler).
+    """
+    if not pg_database_exists(server=db.with_name("postgres"), name=db.name):
+        return None
+    try:
+        with db.connect() as conn:
+            return conn.execute(
+                "SELECT (SELECT system_identifier FROM pg_control_system()), "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())").fetchone()
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise BackupError(f"cannot tell whether {db.display()} is the live database "
+                          "(no access to pg_control_system()): pass --force only if you are "
+                          "sure") from exc
+
+
 def pg_counts_of(target: DbTarget) -> dict[str, int]:
     with target.connect() as conn:
         return pg_table_counts(conn)
 
 
 # --- SQLite -------------------------------------------------------------------
+
+def sqlite_is_same_file(a: Path, b: Path) -> bool:
+    """One file, however spelled: symlinks and `..` by real path, hard links by inode."""
+    try:
+        return os.path.samefile(a, b)
+    except FileNotFoundError:  # a file that does not exist yet is no other file
+        return Path(os.path.realpath(a)) == Path(os.path.realpath(b))
+
+
+def is_same_database(a: DbTarget, b: DbTarget) -> bool:
+    """Whether a and b are one database: compared by identity, never by spelling."""
+    if a.vendor != b.vendor:
+        return False
+    if a.vendor == SQLITE:
+        return sqlite_is_same_file(Path(a.name), Path(b.name))
+    mine = pg_identity(a)
+    return mine is not None and mine == pg_identity(b)
+
 
 def sqlite_table_counts(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

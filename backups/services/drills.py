@@ -19,7 +19,7 @@ from django.utils import timezone
 from ..models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
 from ..selectors import backup_last_success
 from . import archives, database
-from .common import BackupError, Progress, archive_local, sha256_file
+from .common import BackupError, Progress, archive_local, heartbeat, sha256_file
 from .runs import backup_runs_reap_stale, live_database
 
 
@@ -148,19 +148,21 @@ def restore_drill_run(*, run: BackupRun | None = None, trigger: str = "command",
     backup_runs_reap_stale()
     run = run or backup_last_success(kind=BackupKind.DATABASE)
     drill = RestoreDrill.objects.create(run=run, trigger=trigger, host=socket.gethostname(),
-                                        pid=os.getpid())
+                                        pid=os.getpid(), heartbeat_at=timezone.now())
     started = time.monotonic()
     verdict, reason, details = DrillVerdict.PASSED, "", {}
     try:
         if run is None:
             raise BackupError("no successful database backup to drill")
         _restorable(run)
-        if run.kind == BackupKind.DATABASE:
-            details = _drill_database(run=run, drill=drill, progress=progress)
-        elif run.kind == BackupKind.WALLET_KEYS:
-            details = _drill_wallet_keys(run=run, progress=progress)
-        else:
-            raise BackupError(f"drills restore database and wallet_keys backups, not {run.kind}")
+        with heartbeat(model=RestoreDrill, pk=drill.pk, alive={"verdict": DrillVerdict.RUNNING}):
+            if run.kind == BackupKind.DATABASE:
+                details = _drill_database(run=run, drill=drill, progress=progress)
+            elif run.kind == BackupKind.WALLET_KEYS:
+                details = _drill_wallet_keys(run=run, progress=progress)
+            else:
+                raise BackupError("drills restore database and wallet_keys backups, not "
+                                  f"{run.kind}")
     except Exception as exc:  # the verdict records every failure
         verdict, reason = DrillVerdict.FAILED, str(exc).strip().splitlines()[0][:2000]
     duration = time.monotonic() - started
@@ -182,9 +184,12 @@ def backup_restore(*, run: BackupRun, into: str, force: bool = False,
     _restorable(run)
     if run.kind == BackupKind.DATABASE:
         target = database.DbTarget.from_url(into)
-        if target.is_same_database(live_database()) and not force:
+        if not force and database.is_same_database(target, live_database()):
             raise BackupError(f"{target.display()} is the live database: refusing to "
                               "overwrite it without --force")
+        # Our own connection must not hold the file (SQLite cannot leave WAL mode under
+        # it) or a lock that a restore over the live database (--force) has to take.
+        connections["default"].close()
         with archive_local(run.storage_name) as archive:
             _verify_checksum(archive, run)
             if target.vendor == database.POSTGRES and not database.pg_database_exists(
@@ -198,13 +203,19 @@ def backup_restore(*, run: BackupRun, into: str, force: bool = False,
                 f"{details['rows']} rows, counts match")
     if run.kind == BackupKind.WALLET_KEYS:
         into_dir = Path(into)
-        if into_dir.resolve() == Path(settings.WALLET_KEYS_DIR).resolve() and not force:
-            raise BackupError(f"{into_dir} is the live WALLET_KEYS_DIR: refusing to overwrite "
-                              "it without --force")
+        if not force and archives.within_live_wallet_keys(into_dir):
+            raise BackupError(f"{into_dir} is the live WALLET_KEYS_DIR or inside it: refusing "
+                              "to overwrite it without --force")
         with archive_local(run.storage_name) as archive:
             _verify_checksum(archive, run)
             contents = archives.wallet_keys_open(path=archive)
         archives.wallet_keys_compare(contents=contents, manifest=run.manifest)
+        # A symlink inside the target can lead a member's path into the live keys too.
+        leads_in = [n for n in sorted(contents)
+                    if archives.within_live_wallet_keys(into_dir / n)]
+        if leads_in and not force:
+            raise BackupError(f"{into_dir / leads_in[0]} leads into the live WALLET_KEYS_DIR: "
+                              "refusing to overwrite it without --force")
         count = archives.wallet_keys_write(contents=contents, into=into_dir)
         return f"restored {count} wallet key files of run {run.pk} into {into_dir}"
     raise BackupError(f"restore handles database and wallet_keys runs; a {run.kind} archive "

@@ -16,11 +16,15 @@ from . import archives, database
 from .common import (
     BackupError,
     Progress,
+    backup_storage,
     fsync_file,
+    heartbeat,
     publish,
     sha256_file,
     staging_leftovers_remove,
     staging_path,
+    staging_remove,
+    storage_delete,
 )
 
 logger = logging.getLogger(__name__)
@@ -70,42 +74,85 @@ def _process_alive(pid: int | None, since: datetime.datetime) -> bool:
     if not pid:
         return False
     try:
-        # A recycled pid belongs to a process started after our run began.
-        return psutil.Process(pid).create_time() <= since.timestamp() + 1
+        process = psutil.Process(pid)
+        # A recycled pid belongs to a process started after our run began; a zombie
+        # (killed, not yet waited for by its parent) is dead.
+        return process.create_time() <= since.timestamp() + 1 \
+            and process.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
 
 
 def _stale_reason(obj, *, status: str, started: datetime.datetime, now) -> str:
+    """Why a queued or running run (or drill) is dead, or "" while it may still be working.
+
+    Running: its process is gone (same host: pid checked), or its heartbeat has been
+    silent for BACKUP_HEARTBEAT_TIMEOUT_SECONDS (any host). A slow run keeps beating,
+    so only BACKUP_RUN_TIMEOUT_SECONDS ends it.
+    """
     timeout = datetime.timedelta(seconds=settings.BACKUP_RUN_TIMEOUT_SECONDS)
     if now - started > timeout:
         return f"still {status} after {int(timeout.total_seconds())} s: taken for dead"
-    if status == "running" and obj.host == socket.gethostname() and obj.pid != os.getpid() \
+    if status != "running":
+        return ""
+    if obj.host == socket.gethostname() and obj.pid != os.getpid() \
             and not _process_alive(obj.pid, started):
         return f"its process {obj.pid} on {obj.host} is gone (killed or crashed)"
+    silent = (now - (obj.heartbeat_at or started)).total_seconds()
+    if silent > settings.BACKUP_HEARTBEAT_TIMEOUT_SECONDS:
+        return (f"no heartbeat from process {obj.pid} on {obj.host or '?'} for {silent:.0f} s "
+                "(killed, crashed or its host is down)")
     return ""
 
 
-def backup_runs_reap_stale(*, now: datetime.datetime | None = None) -> int:
-    """Mark failed the runs and drills a killed process left queued or running."""
+def archive_name(run: BackupRun) -> str:
+    """The storage name of a claimed run's archive (its staged file is named after it)."""
+    return (f"{run.kind}/{run.kind}-{run.started_at:%Y%m%dT%H%M%SZ}-{run.pk}"
+            f"{_extension(run.kind)}")
+
+
+def _drop_partial(run: BackupRun) -> str:
+    """A dead run's staged file, and an archive it published but never recorded."""
+    if run.started_at is None:
+        return ""  # never claimed: nothing written
+    name = archive_name(run)
+    removed = staging_remove(name)
+    # A failed run has no archive: one published just before the process died is unchecked
+    # by anyone who reads the run, and retention (which reads succeeded runs) never prunes it.
+    published = backup_storage().exists(name)
+    storage_delete(name)
+    return "; partial file removed" if removed or published else ""
+
+
+def backup_runs_reap(*, now: datetime.datetime | None = None) -> list[str]:
+    """Mark failed the runs and drills a dead process left queued or running, remove their
+    partial files: one line per run or drill. The minute loop calls it, and every run."""
     now = now or timezone.now()
-    reaped = 0
+    lines = []
     for run in BackupRun.objects.filter(status__in=[BackupStatus.QUEUED, BackupStatus.RUNNING]):
         reason = _stale_reason(run, status=run.status, now=now,
                                started=run.started_at or run.created_at)
         if reason and backup_run_transition(run=run, to=BackupStatus.FAILED, note=reason,
                                             error=reason, finished_at=now):
-            reaped += 1
+            logger.warning("backup run %s (%s) marked failed: %s", run.pk, run.kind, reason)
+            lines.append(f"backup run #{run.pk} ({run.kind}) marked failed: {reason}"
+                         f"{_drop_partial(run)}")
     for drill in RestoreDrill.objects.filter(verdict=DrillVerdict.RUNNING):
         reason = _stale_reason(drill, status="running", started=drill.started_at, now=now)
         if reason and RestoreDrill.objects.filter(pk=drill.pk, verdict=DrillVerdict.RUNNING) \
                 .update(verdict=DrillVerdict.FAILED, reason=reason, finished_at=now):
-            reaped += 1
+            logger.warning("restore drill %s marked failed: %s", drill.pk, reason)
+            lines.append(f"restore drill #{drill.pk} marked failed: {reason}")
             _drop_orphan_scratch(drill.scratch)
     # A staged file untouched for the whole timeout belongs to no live run (a live
     # one is being written to); younger ones may be another process's work.
     staging_leftovers_remove(older_than_seconds=settings.BACKUP_RUN_TIMEOUT_SECONDS)
-    return reaped
+    return lines
+
+
+def backup_runs_reap_stale(*, now: datetime.datetime | None = None) -> int:
+    """backup_runs_reap, counted."""
+    return len(backup_runs_reap(now=now))
 
 
 def _drop_orphan_scratch(name: str) -> None:
@@ -177,12 +224,14 @@ def backup_run_execute(*, run: BackupRun, progress: Progress | None = None) -> B
         return run  # already claimed, done or reaped: a duplicate delivery does no harm
     now = timezone.now()
     if not backup_run_transition(run=run, to=BackupStatus.RUNNING, note="started",
-                                 started_at=now, host=socket.gethostname(), pid=os.getpid()):
+                                 started_at=now, heartbeat_at=now, host=socket.gethostname(),
+                                 pid=os.getpid()):
         return run  # another worker claimed it between our read and our update
-    name = f"{run.kind}/{run.kind}-{now:%Y%m%dT%H%M%SZ}-{run.pk}{_extension(run.kind)}"
+    name = archive_name(run)
     rotate = None
     try:
-        with staging_path(name) as tmp:
+        with heartbeat(model=BackupRun, pk=run.pk, alive={"status": BackupStatus.RUNNING}), \
+                staging_path(name) as tmp:
             manifest, encrypted, rotate = _produce(kind=run.kind, dest=tmp, progress=progress)
             fsync_file(tmp)
             size, digest = sha256_file(tmp)
@@ -193,9 +242,15 @@ def backup_run_execute(*, run: BackupRun, progress: Progress | None = None) -> B
         backup_run_transition(run=run, to=BackupStatus.FAILED, note=_one_line(exc),
                               error=_one_line(exc), finished_at=timezone.now())
         return run
-    backup_run_transition(run=run, to=BackupStatus.SUCCEEDED, note="checked and stored",
-                          finished_at=timezone.now(), size_bytes=size, sha256=digest,
-                          encrypted=encrypted, storage_name=stored, manifest=manifest)
+    if not backup_run_transition(run=run, to=BackupStatus.SUCCEEDED, note="checked and stored",
+                                 finished_at=timezone.now(), size_bytes=size, sha256=digest,
+                                 encrypted=encrypted, storage_name=stored, manifest=manifest):
+        # Reaped meanwhile (its heartbeat went silent): the run stays failed, with no archive.
+        logger.warning("backup run %s (%s) was marked failed while it ran: archive removed",
+                       run.pk, run.kind)
+        storage_delete(stored)
+        run.refresh_from_db()
+        return run
     if rotate:
         rotate()
     return run

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from backups.selectors import BACKUP_KINDS
 from opsportal.encryption import EncryptedCharField
 from opsportal.secret_urls import refuse_masked
 
@@ -48,6 +49,8 @@ METRIC_KEYS = (
     "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
     "rpc_endpoints_healthy", "heartbeats_late", "backup_database_stale",
     "backup_database_age_seconds", "perf_regressions",
+    # 1 while the newest finished backup of the kind failed (alert rules only).
+    *(f"backup_failed.{kind}" for kind in BACKUP_KINDS),
 )
 # Families with a key per member: rate_limit_usage.<api>.
 METRIC_KEY_PREFIXES = ("rate_limit_usage.",)

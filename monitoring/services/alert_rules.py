@@ -4,10 +4,12 @@ from datetime import datetime
 
 from django.db import transaction
 
+from backups.selectors import BACKUP_KINDS
+
 from ..models.alerts import Action, AlertRule, Severity, Silence
 
 RB = "/docs/runbook/"
-# The plan's four rules (CONTRACT.md) and the three the launch adds. Bootstrap
+# The plan's four rules (CONTRACT.md) and the ones the launch adds. Bootstrap
 # creates a missing rule and never overwrites one: an operator's edits stay.
 PLAN_RULES = [
     dict(name="RPC endpoint down", metric_key="rpc_active_consecutive_failures",
@@ -35,6 +37,13 @@ PLAN_RULES = [
     dict(name="Heartbeat late", metric_key="heartbeats_late", operator=">", threshold=0,
          for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
          labels={"component": "heartbeats"}, runbook_url=f"{RB}#heartbeat-late"),
+    # Issue 15: a failed run of any kind, one rule per kind, so each page names its kind,
+    # resolves with that kind's next success and can be silenced alone (docs/alerting.md).
+    *(dict(name=f"{label} backup failed", metric_key=f"backup_failed.{kind}", operator=">",
+           threshold=0, for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
+           labels={"component": "backups", "backup_kind": kind},
+           runbook_url=f"{RB}#backup-failed")
+      for kind, label in BACKUP_KINDS.items()),
     # Issue 9: open PerformanceRegression rows (the check applied each baseline's
     # threshold and min_samples); the notification lists each one's numbers.
     dict(name="Performance regression", metric_key="perf_regressions", operator=">",

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 OPERATORS = {">": op.gt, ">=": op.ge, "<": op.lt, "<=": op.le, "==": op.eq, "!=": op.ne}
 NOTIFYING_ACTIONS = {Action.PAGE, Action.NOTIFY}
+BACKUP_FAILED = "backup_failed."
 
 
 def metric_value(values: Mapping[str, Any], key: str) -> float | None:
@@ -99,6 +100,9 @@ def _message(alert: Alert, kind: str, now: datetime, outcomes: list[str] = ()) -
         lines.append(f"Firing since {alert.fired_at:%Y-%m-%d %H:%M:%S} UTC.")
     if rule.metric_key.startswith("perf_"):
         lines += performance_regression_lines()  # measurement, baseline, current, ratio
+    if rule.metric_key.startswith(BACKUP_FAILED):
+        lines += alert_state.backup_alert_lines(kind=rule.metric_key[len(BACKUP_FAILED):],
+                                                now=now)
     lines += [f"Action {o}" for o in outcomes]
     lines.append(f"Runbook: {notify.runbook_link(rule.runbook_url) or '(none)'}")
     lines.append(f"Alert: {settings.PORTAL_URL}/admin/monitoring/alert/{alert.pk}/change/")
@@ -307,5 +311,6 @@ def alerts_tick(*, now: datetime, values: Mapping[str, Any] | None = None,
                 samples: Mapping[str, int] | None = None) -> list[str]:
     """The minute's evaluation: the given /metrics values (which win) over the RPC and
     backup state keys, so it also runs standalone with no values at all."""
-    merged = {**alert_state.alert_state_values(now=now), **(values or {})}
+    merged = {**alert_state.alert_state_values(now=now), **alert_state.backup_failure_values(),
+              **(values or {})}
     return alert_rules_evaluate(now=now, values=merged, samples=samples or {})

@@ -6,15 +6,19 @@ and alert evaluation last, on the metrics of this minute.
 """
 
 import datetime
+import logging
 from collections.abc import Callable
 
 from django.utils import timezone
 
+from backups.services import backup_runs_reap
 from opsportal.scheduling import Schedule
 
 from ..selectors.metrics import metrics_with_sample_counts
 from ..selectors.performance import performance_alert_values
 from . import alerts, health, heartbeats, performance, rpc, snapshots
+
+logger = logging.getLogger(__name__)
 
 SCHEDULES = [
     Schedule(name="monitor pass", task="monitoring.tasks.monitor_pass", every_seconds=60),
@@ -46,6 +50,15 @@ def step_rpc_probe(*, now: datetime.datetime) -> list[str]:
             f"{active.name if active else 'none'}"]
 
 
+def step_backups(*, now: datetime.datetime) -> list[str]:
+    """Backup runs and drills whose process died: failed, partial files removed."""
+    try:
+        return [f"backups: {line}" for line in backup_runs_reap(now=now)]
+    except Exception:  # the alert step after it must still run
+        logger.exception("reaping dead backup runs failed")
+        return ["backups: reaping dead runs failed (see log)"]
+
+
 def step_alerts(*, now: datetime.datetime) -> list[str]:
     values, samples = metrics_with_sample_counts(now=now)
     perf_values, perf_samples = performance_alert_values(now=now)
@@ -55,11 +68,11 @@ def step_alerts(*, now: datetime.datetime) -> list[str]:
 
 
 # Order matters: heartbeats and RPC probes first so the health sample sees their
-# fresh status; the performance check before alerts, which read its regressions;
-# alerts last, on this minute's metrics (with the RPC state).
+# fresh status; the performance check and the dead-backup reaper before alerts, which
+# read their regressions and failed runs; alerts last, on this minute's metrics.
 STEPS: list[Callable[..., list[str]]] = [step_rpc_probe, step_heartbeats, step_health_sample,
                                          step_metric_snapshot, performance.step_performance,
-                                         step_alerts]
+                                         step_backups, step_alerts]
 
 
 def monitor_pass(*, now: datetime.datetime | None = None) -> list[str]:

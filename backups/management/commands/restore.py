@@ -1,3 +1,5 @@
+import sqlite3
+
 import psycopg
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,7 +31,7 @@ class Command(BaseCommand):
         try:
             summary = backup_restore(run=backup_run, into=into, force=force,
                                      progress=Progress(self.stderr, label="restore"))
-        except (BackupError, psycopg.Error, OSError) as exc:
+        except (BackupError, psycopg.Error, sqlite3.Error, OSError) as exc:
             # One line for the operator, whatever failed underneath.
             lines = str(exc).strip().splitlines()
             raise CommandError(lines[0] if lines else type(exc).__name__, returncode=1) from exc
