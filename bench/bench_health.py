@@ -1,8 +1,8 @@
 """/health throughput against a bare JsonResponse view, and the timing middleware's cost.
 
-Both under the same gunicorn (1 sync worker, production middleware, DEBUG
-off), loaded by a bounded threaded client on 127.0.0.1 (new connection per
-request, as gunicorn's sync worker closes them). Sides alternate in short
+Both under the same gunicorn (1 worker, gunicorn.conf.py's threads, production
+middleware, DEBUG off; /health's per-client pacing off), loaded by a bounded
+client on 127.0.0.1 (new connection per request). Sides alternate in short
 rounds so a neighbour's burst hits both; the median round ratio is reported.
 
 1. /health requests/s over /bench/bare requests/s, same server (target >= 0.8).
@@ -87,7 +87,7 @@ def main():
                      for _ in range(ROUNDS)]
     cost = in_process_cost_us()
     result("health_vs_bare_throughput", statistics.median(ratios), ">= 0.8",
-           f"{ROUNDS} rounds of {PAIRS} alternating requests, 1 gunicorn sync worker "
+           f"{ROUNDS} rounds of {PAIRS} alternating requests, 1 gunicorn worker "
            f"(rounds {min(ratios):.2f}-{max(ratios):.2f})")
     result("timing_middleware_overhead", statistics.median(overheads), "<= 0.05",
            f"bare view with vs without the middleware (rounds {min(overheads):+.3f}.."

@@ -4,6 +4,7 @@ Each is a `health_check.base.HealthCheck`; `critical` decides whether its
 failure makes the portal `unhealthy` (503) or only `degraded` (200).
 """
 
+import asyncio
 import dataclasses
 import datetime
 import os
@@ -13,7 +14,9 @@ from pathlib import Path
 from django.conf import settings
 from health_check.base import HealthCheck
 from health_check.checks import Cache, Database
+from health_check.contrib.redis import Redis
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
+from redis.asyncio import Redis as RedisClient
 
 from backups.selectors import backup_is_fresh
 
@@ -39,6 +42,49 @@ class BackupDirWritable(HealthCheck):
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise ServiceUnavailable(f"backup dir not writable: {exc.strerror}") from exc
+
+
+@dataclasses.dataclass
+class Broker(HealthCheck):
+    """The Celery broker (CELERY_BROKER_URL) takes messages: Redis answers a PING, the
+    embedded filesystem broker's folders take a write, any other broker (AMQP)
+    accepts a connection. Every wait is bounded by HEALTH_BUDGET_SECONDS."""
+
+    def run(self):
+        url = settings.CELERY_BROKER_URL
+        scheme = url.partition("://")[0].lower()
+        timeout = settings.HEALTH_BUDGET_SECONDS
+        if scheme in ("redis", "rediss"):
+            # django-health-check's own Redis check; a client per run, closed after it.
+            check = Redis(client_factory=lambda: RedisClient.from_url(
+                url, socket_connect_timeout=timeout, socket_timeout=timeout))
+            return asyncio.run(check.run())
+        if scheme == "filesystem":
+            return self._folders_writable()
+        if scheme == "memory":
+            return None
+        from opsportal.celery import app
+
+        try:
+            with app.connection_for_write(connect_timeout=timeout) as conn:
+                conn.ensure_connection(max_retries=1, timeout=timeout)
+        except Exception as exc:  # kombu raises per transport; any of them is "down"
+            raise ServiceUnavailable(f"broker unreachable: {type(exc).__name__}") from exc
+
+    @staticmethod
+    def _folders_writable():
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
+        for key in ("data_folder_in", "data_folder_out", "control_folder"):
+            if not options.get(key):
+                continue
+            path = Path(options[key])
+            try:
+                path.mkdir(parents=True, exist_ok=True)  # as opsportal/celery.py does
+                with tempfile.NamedTemporaryFile(dir=path, prefix=".health-", delete=True):
+                    pass
+            except OSError as exc:
+                raise ServiceUnavailable(
+                    f"broker folder {key} not writable: {exc.strerror}") from exc
 
 
 @dataclasses.dataclass
@@ -118,6 +164,8 @@ def components() -> list[Component]:
     return [
         Component("database", Database(), critical=True),
         Component("cache", Cache(), critical=True),
+        # Critical: alerts, backups and the stored health state all travel through it.
+        Component("broker", Broker(), critical=True),
         Component("storage", BackupDirWritable(), critical=True),
         Component("scheduler", Scheduler(), critical=False),
         Component("rpc", RpcActiveHealthy(), critical=False),

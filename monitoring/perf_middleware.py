@@ -10,9 +10,11 @@ PERF_FLUSH_SECONDS per process, not a write per request.
 
 import logging
 import random
+import threading
 import time
 
 from django.conf import settings
+from django.db import connections
 
 from .perf_recorder import recorder
 
@@ -55,6 +57,36 @@ def perf_flush() -> int:
     return len(pending)
 
 
+_background = {"on": False, "thread": None}
+_background_lock = threading.Lock()
+
+
+def perf_flush_background_set(on: bool) -> None:
+    """Web workers (opsportal/wsgi.py) flush in a thread of their own: a request never
+    waits for the database on behalf of its measurements (a hung database made a
+    /health or ingestion request wait a whole connect and query timeout for it)."""
+    _background["on"] = on
+
+
+def _flush_and_close() -> None:
+    try:
+        perf_flush()
+    finally:
+        connections.close_all()  # this thread's own connection
+
+
+def _flush_soon() -> None:
+    if not _background["on"]:
+        perf_flush()
+        return
+    with _background_lock:
+        thread = _background["thread"]
+        if thread is None or not thread.is_alive():  # one flush at a time per process
+            thread = _background["thread"] = threading.Thread(
+                target=_flush_and_close, daemon=True, name="perf-flush")
+            thread.start()
+
+
 class RequestTimingMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -69,5 +101,5 @@ class RequestTimingMiddleware:
         if match is not None:
             recorder.add(HTTP_PREFIX + (match.view_name or match.route or "unnamed"), elapsed_ms)
         if recorder.due(flush_seconds=settings.PERF_FLUSH_SECONDS):
-            perf_flush()
+            _flush_soon()
         return response

@@ -12,6 +12,7 @@ process, so a hung Redis costs one request CACHE_TIMEOUT, not every request.
 """
 
 import logging
+import threading
 import time
 
 from django.conf import settings
@@ -128,3 +129,55 @@ class RateLimitMiddleware:
             response = HttpResponse(message, status=429, content_type="text/plain")
         response["Retry-After"] = str(wait)
         return response
+
+
+class Pacer:
+    """Requests per key (a client address) in this process's memory, paced rather than
+    refused at once: over its rate a request waits for its turn, up to `max_wait`
+    seconds; a request whose turn is further away waits `max_wait` and is refused.
+    Only `max_waiting` requests wait at a time; past that they are refused at once.
+
+    Hand-written (GCRA, a dozen lines) because no rate-limit library we found bounds
+    the number of requests left waiting, and that number is what protects the
+    threads that serve everything else. Used by /health (monitoring/api/health.py):
+    a waiting client costs a sleeping thread, no CPU, so a flood of closed-loop
+    clients is slowed down instead of answered (even with 429) as fast as it asks.
+    """
+
+    def __init__(self, *, rate: str | None, max_wait: float, max_waiting: int):
+        parsed = parse_rate(rate)
+        self.interval = parsed[1] / parsed[0] if parsed else 0.0  # seconds between turns
+        self.tolerance = self.interval * (parsed[0] - 1) if parsed else 0.0  # the burst
+        self.max_wait, self.max_waiting = max_wait, max_waiting
+        self._lock = threading.Lock()
+        self._due: dict[str, float] = {}  # key -> its theoretical arrival time (monotonic)
+        self.waiting = 0
+
+    def admit(self, key: str, *, can_wait: bool = True) -> tuple[float, bool]:
+        """-> (seconds to wait first, then serve?). A wait over 0 must be followed by
+        `done_waiting()`."""
+        if not self.interval:
+            return 0.0, True
+        with self._lock:
+            now = time.monotonic()
+            due = max(self._due.get(key, now), now)
+            wait = due - self.tolerance - now
+            if wait <= 0:
+                self._turn(key, due + self.interval, now)
+                return 0.0, True
+            if not can_wait or self.waiting >= self.max_waiting:
+                return 0.0, False
+            self.waiting += 1
+            if wait > self.max_wait:
+                return self.max_wait, False  # slowed down, then refused
+            self._turn(key, due + self.interval, now)
+            return wait, True
+
+    def _turn(self, key: str, due: float, now: float) -> None:
+        self._due[key] = due
+        if len(self._due) > 10_000:  # forget clients whose turn is long past
+            self._due = {k: t for k, t in self._due.items() if t > now}
+
+    def done_waiting(self) -> None:
+        with self._lock:
+            self.waiting -= 1

@@ -320,6 +320,12 @@ NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
 # /health serves the state refreshed in the background; older than this it runs the checks live.
 HEALTH_STALE_SECONDS = env.int("HEALTH_STALE_SECONDS", default=60)
+# Each web process probes database, cache and broker itself this often at most; a probe
+# twice this old is never served (issue 15, monitoring/services/health.py).
+HEALTH_PROBE_SECONDS = env.float("HEALTH_PROBE_SECONDS", default=5.0)
+# Per client address and web process, in memory: over it, /health answers are delayed
+# (at most 0.5 s), then refused with 429 (monitoring/api/health.py). Empty or 0: off.
+HEALTH_RATE_LIMIT = env.str("HEALTH_RATE_LIMIT", default="10/s")
 
 # Performance baselines (issue 9): the deploy a baseline belongs to, query
 # timing sample rate, how often in-process measurements reach the database,

@@ -1,8 +1,28 @@
-"""Component health (/health) and the scheduler heartbeat."""
+"""Component health (/health) and the scheduler heartbeat.
+
+Where /health's answer comes from (docs/monitoring.md):
+
+- A Celery task runs every check every 15 s and stores the result
+  (ComponentState); so does the minute loop.
+- Each web process probes the database, the cache and the Celery broker itself,
+  at most every HEALTH_PROBE_SECONDS, in a background thread (reading the stored
+  state is its database check). The other checks come from the stored state
+  while it is younger than HEALTH_STALE_SECONDS; older, the probe runs them too.
+- /health answers from the last probe in this process's memory, each check with
+  its age. A probe older than 2 x HEALTH_PROBE_SECONDS is not trusted: the request
+  waits for a new one, within HEALTH_BUDGET_SECONDS.
+
+Why the live probe: the stored state is refreshed through the broker, often the
+same Redis as the cache. With Redis down the refresh stopped, and the last state
+("healthy") was served until it went stale, 40-60 s later. A web process's own
+probe does not depend on the broker, the cache or any other process.
+"""
 
 import asyncio
+import dataclasses
 import inspect
 import logging
+import math
 import socket
 import threading
 import time
@@ -10,7 +30,8 @@ import time
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
-from health_check.exceptions import HealthCheckException
+from health_check.base import HealthCheck
+from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
 from opsportal.postgresql.base import query_timeout
 from opsportal.scheduling import Schedule
@@ -26,11 +47,17 @@ SCHEDULES = [
     Schedule(name="refresh component health", task="monitoring.tasks.health_refresh",
              every_seconds=15),
 ]
-# A web process answers /health from memory this long before reading the stored state again.
-MEMORY_SECONDS = 5.0
-_memory: dict = {}  # {"until": monotonic deadline, "code": int, "body": dict}
-_reader: threading.Thread | None = None  # the stored-state read in flight, if any
-_reader_lock = threading.Lock()
+# Checked by every web process itself: what the background refresh depends on.
+LIVE = ("database", "cache", "broker")
+
+_lock = threading.Lock()
+_published = threading.Condition(_lock)
+# "result": the last probe, {"at": monotonic, "when": datetime, "checks": {name: {..., "at"}}}
+# "probe": the probe thread in flight, if any.
+_state: dict = {"result": None, "probe": None}
+# A check thread still running, by check name, with its start: never two at once, so
+# a hung dependency parks one thread per process, not one per probe.
+_running: dict[str, tuple[threading.Thread, float]] = {}
 
 
 def scheduler_heartbeat_record(*, name: str = "worker") -> SchedulerHeartbeat:
@@ -67,6 +94,18 @@ def _run_check(component: Component, out: dict) -> None:
     }
 
 
+def _timed_out(component: Component, budget: float) -> dict:
+    return {"ok": False, "critical": component.critical,
+            "detail": f"timed out after {budget:g} s", "duration_ms": round(budget * 1000, 1)}
+
+
+def _status(checks: dict) -> tuple[str, int]:
+    failed = [c for c in checks.values() if not c["ok"]]
+    if any(c["critical"] for c in failed):
+        return "unhealthy", 503
+    return ("degraded", 200) if failed else ("healthy", 200)
+
+
 def health_evaluate(*, checks: list[Component] | None = None,
                     budget_seconds: float | None = None) -> tuple[int, dict]:
     """Run every component check concurrently within the budget; returns (HTTP status, body).
@@ -88,19 +127,8 @@ def health_evaluate(*, checks: list[Component] | None = None,
     deadline = time.monotonic() + budget
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
-    body_checks = {}
-    for component in checks:
-        body_checks[component.name] = results.get(component.name) or {
-            "ok": False, "critical": component.critical,
-            "detail": f"timed out after {budget:g} s", "duration_ms": round(budget * 1000, 1),
-        }
-    failed = [c for c in body_checks.values() if not c["ok"]]
-    if any(c["critical"] for c in failed):
-        status, code = "unhealthy", 503
-    elif failed:
-        status, code = "degraded", 200
-    else:
-        status, code = "healthy", 200
+    body_checks = {c.name: results.get(c.name) or _timed_out(c, budget) for c in checks}
+    status, code = _status(body_checks)
     return code, {
         "status": status,
         "timestamp": timezone.now().isoformat(),
@@ -109,81 +137,174 @@ def health_evaluate(*, checks: list[Component] | None = None,
     }
 
 
-
 def health_memory_clear() -> None:
-    """Forget the in-process copy (tests; after a live run it is replaced anyway)."""
-    _memory.clear()
+    """Forget this process's probe and its check threads (tests: each has its own DB)."""
+    with _lock:
+        _state.update(result=None, probe=None)
+        _running.clear()
 
 
-def _remember(code: int, body: dict) -> None:
-    _memory.update(until=time.monotonic() + MEMORY_SECONDS, code=code, body=body)
+def _publish(checks: dict, *, at: float, when) -> dict:
+    result = {"at": at, "when": when, "checks": checks}
+    with _lock:
+        _state["result"] = result
+        _published.notify_all()
+    return result
 
 
 def health_refresh() -> tuple[int, dict]:
-    """Run every check now, store the result as the current component state; -> (code, body)."""
+    """Run every check now, store the result as the current component state; -> (code, body).
+
+    The Celery task and the minute loop call this; so does `?fresh=1`, whose
+    live run also replaces this process's probe.
+    """
+    at, when = time.monotonic(), timezone.now()
     code, body = health_evaluate()
+    _publish({name: {**c, "at": at} for name, c in body["checks"].items()}, at=at, when=when)
     if not body["checks"].get("database", {}).get("ok", True):
-        _remember(code, body)  # nowhere to store it: do not wait on the database again
-        return code, body
+        return code, body  # nowhere to store it: do not wait on the database again
     try:
         ComponentState.objects.update_or_create(name="portal", defaults={
             "status": body["status"], "http_status": code, "body": body,
             "checked_at": timezone.now()})
     except Exception:  # the database itself may be what is down: the answer still stands
         logger.warning("could not store the component state", exc_info=True)
-    _remember(code, body)
     return code, body
 
 
-def _stored_state(out: dict) -> None:
+@dataclasses.dataclass
+class _StoredStateRead(HealthCheck):
+    """The database check of the live probe: reading the stored state is a real query."""
+
+    into: dict = dataclasses.field(default_factory=dict)
+
+    def run(self):
+        try:
+            self.into["row"] = (ComponentState.objects.filter(name="portal")
+                                .values("body", "checked_at").first())
+        except Exception as exc:  # the message may name hosts: /health is public
+            logger.warning("health probe: the database failed: %s", exc)
+            raise ServiceUnavailable("Database error") from exc
+
+
+def _start(component: Component, out: dict) -> tuple[threading.Thread | None, float | None]:
+    """Start the check's thread -> (it, None); or (None, start of its thread still running)."""
+    with _lock:
+        running = _running.get(component.name)
+        if running and running[0].is_alive():
+            return None, running[1]
+        t = threading.Thread(target=_run_check, args=(component, out), daemon=True,
+                             name=f"health-probe-{component.name}")
+        _running[component.name] = (t, time.monotonic())
+        t.start()
+        return t, None
+
+
+def _probe() -> None:
+    at, when = time.monotonic(), timezone.now()
+    budget = settings.HEALTH_BUDGET_SECONDS
+    deadline = at + budget
+    stored: dict = {}
+    every = components()
+    live = [Component(c.name, _StoredStateRead(into=stored), c.critical)
+            if c.name == "database" else c for c in every if c.name in LIVE]
+    out: dict = {}
+    started = {c.name: _start(c, out) for c in live}
+    for thread, _ in started.values():
+        if thread is not None:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    busy = {name: since for name, (_, since) in started.items()}
+    checks = {}
+    for c in live:
+        if c.name in out:
+            checks[c.name] = {**out[c.name], "at": at}
+        elif busy[c.name] is not None:
+            checks[c.name] = {"ok": False, "critical": c.critical, "duration_ms": 0.0, "at": at,
+                              "detail": f"no answer for {at - busy[c.name]:.0f} s"}
+        else:
+            checks[c.name] = {**_timed_out(c, budget), "at": at}
+    rest = [c for c in every if c.name not in LIVE]
+    row = stored.get("row")
+    age = (timezone.now() - row["checked_at"]).total_seconds() if row else math.inf
+    if not checks["database"]["ok"]:
+        # Nothing else can be checked without the database: the last known answers, aged.
+        previous = (_state["result"] or {}).get("checks", {})
+        for c in rest:
+            checks[c.name] = previous.get(c.name) or {
+                "ok": False, "critical": c.critical, "duration_ms": 0.0, "at": at,
+                "detail": "not checked: the database is unavailable"}
+    elif age <= settings.HEALTH_STALE_SECONDS:
+        for c in rest:
+            if c.name in row["body"]["checks"]:
+                checks[c.name] = {**row["body"]["checks"][c.name], "at": at - max(0.0, age)}
+    else:
+        # The background refresh stopped (or never ran): check here, never store from
+        # here (a GET must not write; the refresh task owns the stored state).
+        _, body = health_evaluate(checks=rest,
+                                  budget_seconds=max(0.05, deadline - time.monotonic()))
+        checks.update({name: {**c, "at": at} for name, c in body["checks"].items()})
+    _publish({c.name: checks[c.name] for c in every if c.name in checks}, at=at, when=when)
+
+
+def _probe_thread() -> None:
     try:
-        with query_timeout(settings.DB_QUERY_TIMEOUT):
-            out["row"] = (ComponentState.objects.filter(name="portal")
-                          .values("http_status", "body", "checked_at").first())
-    except Exception:
-        logger.warning("could not read the component state", exc_info=True)
-        out["error"] = True
-    finally:
-        connections.close_all()
+        _probe()
+    except Exception:  # waiters fall back to "did not finish" in time
+        logger.exception("health probe crashed")
 
 
-def health_current(*, fresh: bool = False) -> tuple[int, dict]:
-    """/health's answer: from memory, else the stored state, else (stale or fresh=True) live.
+def _kick() -> None:
+    """Start a probe unless one is running (called with _lock held)."""
+    probe = _state["probe"]
+    if probe is None or not probe.is_alive():
+        probe = _state["probe"] = threading.Thread(target=_probe_thread, daemon=True,
+                                                   name="health-probe")
+        probe.start()
 
-    Most requests cost no query. The stored state is read in a daemon thread
-    with the health budget, so a hung database still gets an answer in time.
-    When the background refresher has stopped (state older than
-    HEALTH_STALE_SECONDS) the checks run live, which also stores a new state.
+
+def _answer(result: dict) -> tuple[int, dict]:
+    now = time.monotonic()
+    checks = {name: {**{k: v for k, v in c.items() if k != "at"},
+                     "age_seconds": round(max(0.0, now - c["at"]), 1)}
+              for name, c in result["checks"].items()}
+    status, code = _status(checks)
+    return code, {"status": status, "timestamp": result["when"].isoformat(),
+                  "version": settings.VERSION, "checks": checks}
+
+
+def _unfinished(waited: float) -> tuple[int, dict]:
+    checks = {c.name: {"ok": False, "critical": c.critical, "duration_ms": 0.0,
+                       "age_seconds": 0.0, "detail": f"no answer within {waited:.2g} s"}
+              for c in components() if c.name in LIVE}
+    return 503, {"status": "unhealthy", "timestamp": timezone.now().isoformat(),
+                 "version": settings.VERSION, "checks": checks}
+
+
+def health_current(*, fresh: bool = False, wait_seconds: float | None = None) -> tuple[int, dict]:
+    """/health's answer from this process's last probe; -> (HTTP status, body).
+
+    A probe older than HEALTH_PROBE_SECONDS is replaced in the background (this
+    answer does not wait); older than twice that it is not served: the request
+    waits for the new probe, `wait_seconds` at most (default: the health budget).
+    `fresh=True` runs every check now (staff's `?fresh=1`).
     """
     if fresh:
-        return health_refresh()
-    if _memory and _memory["until"] > time.monotonic():
-        return _memory["code"], _memory["body"]
-    global _reader
-    out: dict = {}
-    with _reader_lock:
-        # One read at a time: while the database hangs, a read still waiting (for at
-        # most DB_CONNECT_TIMEOUT + DB_QUERY_TIMEOUT) answers every probe, instead
-        # of each probe parking one more thread.
-        busy = _reader is not None and _reader.is_alive()
-        if not busy:
-            _reader = threading.Thread(target=_stored_state, args=(out,), daemon=True,
-                                       name="health-state")
-            _reader.start()
-        t = _reader
-    if not busy:
-        t.join(settings.HEALTH_BUDGET_SECONDS / 2)
-    if busy or t.is_alive() or out.get("error"):
-        return 503, {"status": "unhealthy", "timestamp": timezone.now().isoformat(),
-                     "version": settings.VERSION, "checks": {"database": {
-                         "ok": False, "critical": True, "duration_ms": 0.0,
-                         "detail": "could not read the stored component state in time"}}}
-    row = out.get("row")
-    age = (timezone.now() - row["checked_at"]).total_seconds() if row else None
-    if row is None or age > settings.HEALTH_STALE_SECONDS:
-        return health_refresh()
-    _remember(row["http_status"], row["body"])
-    return row["http_status"], row["body"]
+        health_refresh()
+        return _answer(_state["result"])
+    every = settings.HEALTH_PROBE_SECONDS
+    wait = settings.HEALTH_BUDGET_SECONDS + 0.1 if wait_seconds is None else wait_seconds
+    with _lock:
+        result = _state["result"]
+        age = time.monotonic() - result["at"] if result else math.inf
+        if age >= every:
+            _kick()
+        if age >= 2 * every:
+            old = result
+            _published.wait_for(lambda: _state["result"] is not old, timeout=wait)
+            result = _state["result"]
+            if result is old:
+                result = None  # the probe did not finish in time (or crashed)
+    return _unfinished(wait) if result is None else _answer(result)
 
 
 def uptime_sample_record(*, now, code: int, body: dict) -> UptimeSample:

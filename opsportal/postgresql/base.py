@@ -15,10 +15,18 @@ closed: its protocol state is unknown, Django opens a new one next time.
 The bound is set per process: web workers (opsportal/wsgi.py) and /health's
 check threads use DB_QUERY_TIMEOUT; management commands (migrate, restores) run
 unbounded; Celery tasks are bounded by their time limits instead.
+
+A web request is also given a database budget (`database_budget`): all its round
+trips together, connecting included, wait DB_QUERY_TIMEOUT at most. Bounding each
+round trip alone let them stack: on a hung server Django's connection health check
+(`SELECT 1`, CONN_HEALTH_CHECKS) waited the whole bound, then the reconnect waited
+DB_CONNECT_TIMEOUT, then the query, so a request answered after 2x the bound or more.
 """
 
 import inspect
+import math
 import threading
+import time
 from contextlib import contextmanager
 
 import psycopg
@@ -32,6 +40,7 @@ if "timeout" not in inspect.signature(psycopg.Connection.wait).parameters:
 # psycopg's own "wait timeout expired" class (private; its OperationalError base otherwise).
 _WAIT_TIMEOUT = getattr(psycopg.errors, "_WaitTimeout", psycopg.OperationalError)
 _local = threading.local()
+CONNECT_MIN_LEFT = 1.5  # seconds of a request's database budget needed to (re)connect
 _process_timeout: float | None = None
 
 
@@ -52,22 +61,66 @@ def query_timeout(seconds: float | None):
         _local.timeout = previous
 
 
+@contextmanager
+def database_budget(seconds: float | None):
+    """Bound the total time this thread's round trips, connecting included, may wait
+    during the block (a web request: opsportal/wsgi.py). None: no budget."""
+    previous = getattr(_local, "budget", None)
+    _local.budget = [float(seconds)] if seconds else None  # seconds left, spent in place
+    try:
+        yield
+    finally:
+        _local.budget = previous
+
+
 def _current_timeout() -> float | None:
     value = getattr(_local, "timeout", False)
     return _process_timeout if value is False else value
 
 
+def _spent_up() -> psycopg.OperationalError:
+    return psycopg.OperationalError("the request used up its database time "
+                                    "(DB_QUERY_TIMEOUT) waiting for the database")
+
+
 class BoundedConnection(psycopg.Connection):
+    @classmethod
+    def connect(cls, conninfo: str = "", **kwargs):
+        budget = getattr(_local, "budget", None)
+        if budget is None:
+            return super().connect(conninfo, **kwargs)
+        # libpq counts connect_timeout in whole seconds, 2 at least: never longer than
+        # the budget left (rounded down), and with under 1.5 s left not at all, so a
+        # reconnect late in a request overruns its budget by 0.5 s at most.
+        if budget[0] < CONNECT_MIN_LEFT:
+            raise _spent_up()
+        configured = int(float(kwargs.get("connect_timeout") or 0)) or math.inf
+        kwargs["connect_timeout"] = min(configured, max(2, math.floor(budget[0])))
+        started = time.monotonic()
+        try:
+            return super().connect(conninfo, **kwargs)
+        finally:
+            budget[0] -= time.monotonic() - started
+
     def wait(self, gen, interval=0.1, timeout=None):
         bound = _current_timeout()
-        if timeout is not None or bound is None:
+        budget = getattr(_local, "budget", None)
+        if timeout is not None or (bound is None and budget is None):
             return super().wait(gen, interval=interval, timeout=timeout)
+        if budget is not None:
+            if budget[0] <= 0:
+                raise _spent_up()  # nothing sent: the connection is still in a clean state
+            bound = budget[0] if bound is None else min(bound, budget[0])
+        started = time.monotonic()
         try:
             return super().wait(gen, interval=interval, timeout=bound)
         except _WAIT_TIMEOUT:
             self.pgconn.finish()  # mid-protocol: unusable; never sent another query
             raise psycopg.OperationalError(
-                f"the database did not answer within {bound:g} s") from None
+                f"the database did not answer within {bound:.3g} s") from None
+        finally:
+            if budget is not None:
+                budget[0] -= time.monotonic() - started
 
 
 class _Psycopg:

@@ -31,6 +31,8 @@ REDIS = ("127.0.0.1", 6379)
 WORKERS = 2
 # Short on purpose: each bound is asserted, and the tests wait through it.
 TIMEOUTS = {"DB_CONNECT_TIMEOUT": 2, "DB_QUERY_TIMEOUT": 2, "CACHE_TIMEOUT": 0.5}
+# The Redis database of the fault tests' Celery broker (broker=True).
+BROKER_DB = 13
 # Over this, a request waited on a dependency with no bound: any answer is a failure.
 DB_BOUND = TIMEOUTS["DB_CONNECT_TIMEOUT"] + TIMEOUTS["DB_QUERY_TIMEOUT"] + 1.5
 
@@ -90,9 +92,9 @@ class Portal:
     """gunicorn serving the portal, its database and cache reached through fault proxies."""
 
     def __init__(self, base: str, proc, pg: FaultProxy, redis: FaultProxy | None,
-                 db_name: str, token: str):
+                 db_name: str, token: str, env: dict):
         self.base, self.proc, self.pg, self.redis = base, proc, pg, redis
-        self.db_name, self.token = db_name, token
+        self.db_name, self.token, self.env = db_name, token, env
 
     def request(self, method: str, path: str, body=None, headers=None, form=None,
                 timeout: float = 30) -> Answer:
@@ -140,13 +142,15 @@ class Portal:
 
 @pytest.fixture
 def portal(fault_database, tmp_path):
-    """portal(cache=False|True) -> a Portal; with cache=True CACHE_URL is Redis via a proxy."""
+    """portal(cache=False|True, broker=False|True, **env) -> a Portal. With cache=True
+    CACHE_URL is Redis via a proxy; broker=True makes the same proxied Redis the Celery
+    broker (a database of its own). `env` overrides the portal's environment."""
     url, name, token = fault_database
     started = []
 
-    def serve(*, cache: bool = False) -> Portal:
+    def serve(*, cache: bool = False, broker: bool = False, **env) -> Portal:
         pg = FaultProxy(PG[1])
-        redis = FaultProxy(REDIS[1]) if cache else None
+        redis = FaultProxy(REDIS[1]) if cache or broker else None
         started.extend(p for p in (pg, redis) if p)
         port = free_port()
         extra = {"DATABASE_URL": url.replace(f":{PG[1]}/", f":{pg.port}/"),
@@ -159,11 +163,16 @@ def portal(fault_database, tmp_path):
             # A key prefix of its own: the shared Redis may serve other tests meanwhile.
             extra["CACHE_URL"] = (f"redis://127.0.0.1:{redis.port}/0"
                                   f"?key_prefix=faults-{secrets.token_hex(4)}")
+        if broker:
+            # Not the database other suites' workers read their queue from.
+            extra["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{redis.port}/{BROKER_DB}"
+        extra.update(env)
         log = tmp_path / "gunicorn.log"
+        environment = child_env(tmp_path, **extra)
         proc = start([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
-                      "opsportal.wsgi"], child_env(tmp_path, **extra), log)
+                      "opsportal.wsgi"], environment, log)
         started.append(proc)
-        p = Portal(f"http://127.0.0.1:{port}", proc, pg, redis, name, token)
+        p = Portal(f"http://127.0.0.1:{port}", proc, pg, redis, name, token, environment)
         # Not /health: its answer would be remembered, and outlive the fault, for 5 s.
         wait_for(lambda: proc.poll() is not None or len(p.worker_pids()) == WORKERS
                  and p.request("GET", "/admin/login/", timeout=5).status == 200, 60,

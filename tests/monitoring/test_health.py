@@ -84,3 +84,45 @@ def test_health_answers_within_a_second_when_a_dependency_hangs(settings):
     assert body["checks"]["hung-cache"]["ok"] is False
     assert "timed out" in body["checks"]["hung-cache"]["detail"]
     assert body["checks"]["database"]["ok"] is True
+
+
+def _broker(settings, url: str, **options) -> dict:
+    settings.CELERY_BROKER_URL = url
+    if options:
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+    started = time.monotonic()
+    code, body = health_evaluate(checks=[c for c in components() if c.name == "broker"])
+    check = body["checks"]["broker"]
+    return {**check, "code": code, "elapsed": time.monotonic() - started}
+
+
+def test_the_broker_check_takes_the_embedded_broker_and_refuses_an_unwritable_folder(
+        settings, tmp_path):
+    assert settings.CELERY_BROKER_URL.startswith("filesystem://")
+    assert _broker(settings, "filesystem://")["ok"] is True
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    check = _broker(settings, "filesystem://", data_folder_in=str(blocker / "queue"),
+                    data_folder_out=str(blocker / "queue"))
+    assert check["ok"] is False and check["critical"] is True and check["code"] == 503
+    assert "broker folder data_folder_in not writable" in check["detail"]
+
+
+def test_the_broker_check_fails_in_time_on_a_refusing_or_hanging_redis(settings):
+    from tests.processes import free_port
+
+    refused = _broker(settings, f"redis://127.0.0.1:{free_port()}/0")
+    assert refused["ok"] is False and "Unable to connect to Redis" in refused["detail"]
+    with hanging_tcp_server() as port:
+        hung = _broker(settings, f"redis://127.0.0.1:{port}/0")
+    assert hung["ok"] is False and hung["elapsed"] < 1.0, hung
+
+
+def test_the_broker_check_pings_a_real_redis(settings):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    assert _broker(settings, "redis://127.0.0.1:6379/13")["ok"] is True

@@ -46,13 +46,17 @@ def test_health_costs_no_query_while_the_state_is_in_memory(client, django_asser
         assert client.get("/health").status_code == 200
 
 
-def test_a_stale_stored_state_is_replaced_by_a_live_run(client, settings, make_healthy):
+def test_a_stale_stored_state_is_not_trusted_the_checks_run_live(client, settings,
+                                                                  make_healthy):
     health_refresh()
     make_healthy()
     ComponentState.objects.update(checked_at=timezone.now() - datetime.timedelta(minutes=5))
     health_memory_clear()
-    assert client.get("/health").json()["status"] == "healthy"
-    assert ComponentState.objects.get().status == "healthy"
+    body = client.get("/health").json()
+    assert body["status"] == "healthy"
+    assert all(c["age_seconds"] < 5 for c in body["checks"].values()), body
+    # A GET never writes: the stored state stays the refresh task's.
+    assert ComponentState.objects.get().status == "degraded"
 
 
 def test_fresh_runs_live_for_staff_only(client, portal_admin, make_healthy):
@@ -109,3 +113,103 @@ def test_bootstrap_schedules_the_minute_loop_and_the_health_refresh():
     assert tasks["monitor pass"].interval.every == 60
     assert tasks["refresh component health"].interval.every == 15
     assert tasks["prune old events"].task == "monitoring.tasks.events_prune"
+
+
+def test_each_process_probes_the_cache_itself_whatever_the_stored_state_says(
+        client, settings, make_healthy):
+    from tests.processes import free_port
+
+    make_healthy()
+    health_refresh()  # the stored state: healthy, and fresh
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3}}}
+    health_memory_clear()
+    response = client.get("/health")
+    body = response.json()
+    assert response.status_code == 503 and body["status"] == "unhealthy"
+    assert body["checks"]["cache"]["ok"] is False
+    # The other checks come from the stored state, with its age.
+    assert body["checks"]["scheduler"]["ok"] is True
+    assert all(isinstance(c["age_seconds"], float) for c in body["checks"].values())
+
+
+def test_a_hung_check_parks_one_thread_and_old_probes_are_never_served(client, settings):
+    import threading
+
+    from tests.servers import hanging_tcp_server
+
+    health_refresh()
+    settings.HEALTH_PROBE_SECONDS = 0.01  # every request needs a probe of its own
+    with hanging_tcp_server() as port:
+        settings.CACHES = {"default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 30, "socket_timeout": 30}}}
+        health_memory_clear()
+        first, second = client.get("/health").json(), client.get("/health").json()
+        cache_threads = [t for t in threading.enumerate() if t.name == "health-probe-cache"]
+    assert first["checks"]["cache"]["detail"] == "timed out after 0.8 s"
+    assert second["checks"]["cache"]["detail"].startswith("no answer for ")
+    assert len(cache_threads) == 1
+    assert second["timestamp"] > first["timestamp"]  # a new probe, not the old one again
+
+
+def _call(app, path="/health", method="GET", query="", multithread=False):
+    seen = {}
+
+    def start_response(status, headers):
+        seen.update(status=status, headers=dict(headers))
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+               "REMOTE_ADDR": "192.0.2.7", "wsgi.multithread": multithread}
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
+def test_web_workers_answer_health_before_django_and_refuse_a_client_over_its_rate(settings):
+    import json
+
+    from monitoring.api.health import health_wsgi
+
+    settings.HEALTH_RATE_LIMIT = "2/s"
+    passed = []
+
+    def django(environ, start_response):
+        passed.append(environ["PATH_INFO"] + "?" + environ["QUERY_STRING"])
+        start_response("200 OK", [])
+        return [b"django"]
+
+    app = health_wsgi(django)
+    health_refresh()
+    status, headers, body = _call(app)
+    assert status == "200 OK" and json.loads(body)["status"] == "degraded"
+    assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
+    status, _, body = _call(app, method="HEAD")
+    assert status == "200 OK" and body == b""
+    # A sync worker (no threads) cannot afford to make it wait: 429 at once.
+    status, headers, body = _call(app)
+    assert status == "429 Too Many Requests" and headers["Retry-After"] == "1"
+    assert json.loads(body) == {"detail": "Too many requests: retry in 1 seconds."}
+    assert passed == []  # Django never saw /health
+    assert _call(app, path="/metrics")[2] == b"django"
+    assert _call(app, method="POST")[2] == b"django"
+    assert passed == ["/metrics?", "/health?"]
+
+
+def test_staff_fresh_runs_reach_django_after_the_pacing(settings):
+    from monitoring.api.health import health_wsgi
+
+    settings.HEALTH_RATE_LIMIT = "1/s"
+    seen = []
+
+    def django(environ, start_response):
+        seen.append(environ["QUERY_STRING"])
+        start_response("200 OK", [])
+        return [b"django"]
+
+    app = health_wsgi(django)
+    assert _call(app, query="fresh=1")[2] == b"django"
+    assert _call(app, query="fresh=1")[0] == "429 Too Many Requests"  # paced like any other
+    assert seen == ["fresh=1"]

@@ -290,3 +290,23 @@ def test_baseline_show_prints_current_against_baseline(now, capsys):
     baseline_establish(measurement="http.health", now=now)
     call_command("baseline", "show")
     assert "http.health\tp95 -\tbaseline 10.04\tratio -\tsamples 0\n" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_web_workers_flush_in_a_thread_of_their_own(client, settings):
+    from monitoring import perf_middleware
+    from tests.processes import wait_for
+
+    settings.PERF_FLUSH_SECONDS = 0
+    settings.DB_QUERY_SAMPLE_RATE = 0
+    perf_middleware.perf_flush_background_set(True)  # as opsportal/wsgi.py does
+    try:
+        client.get("/health")
+        row = wait_for(lambda: MeasurementRollup.objects.filter(
+            measurement="http.health", seconds=60).first(), 10, what="the flush thread")
+    finally:
+        perf_middleware.perf_flush_background_set(False)
+        thread = perf_middleware._background["thread"]
+        if thread is not None:
+            thread.join(10)
+    assert row.count == 1

@@ -66,3 +66,34 @@ def test_admin_login_posts_are_limited_per_address(settings, client):
     refused = client.post("/admin/login/", form, REMOTE_ADDR="10.2.0.1")
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     assert client.get("/admin/login/", REMOTE_ADDR="10.2.0.1").status_code == 200  # GET free
+
+
+# --- /health's pacer (opsportal.ratelimit.Pacer), in process memory -----------------
+
+def test_the_pacer_serves_a_burst_then_spaces_requests_then_slows_and_refuses():
+    from opsportal.ratelimit import Pacer
+
+    pacer = Pacer(rate="4/s", max_wait=0.5, max_waiting=10)
+    assert [pacer.admit("a") for _ in range(4)] == [(0.0, True)] * 4  # the burst
+    waits = [pacer.admit("a") for _ in range(2)]
+    assert [serve for _, serve in waits] == [True, True]
+    assert 0.2 < waits[0][0] <= 0.25 and 0.45 < waits[1][0] <= 0.5, waits  # a turn apart
+    assert pacer.admit("a") == (0.5, False)  # its turn is further: slowed, then refused
+    assert pacer.admit("b") == (0.0, True)  # per key
+    assert pacer.waiting == 3
+    for _ in range(3):
+        pacer.done_waiting()
+    assert pacer.waiting == 0
+
+
+def test_the_pacer_bounds_the_waiting_room_and_never_waits_when_told_not_to():
+    from opsportal.ratelimit import Pacer
+
+    pacer = Pacer(rate="1/s", max_wait=5, max_waiting=1)
+    assert pacer.admit("a") == (0.0, True)
+    assert pacer.admit("a", can_wait=False) == (0.0, False)  # a sync worker: 429 at once
+    wait, serve = pacer.admit("a")
+    assert wait > 0 and serve  # takes the only waiting place
+    assert pacer.admit("b") == (0.0, True)
+    assert pacer.admit("b") == (0.0, False)  # the room is full
+    assert Pacer(rate="0", max_wait=0, max_waiting=0).admit("a") == (0.0, True)  # off
