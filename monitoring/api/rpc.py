@@ -60,7 +60,12 @@ class RpcActiveView(APIView):
         active = rpc.rpc_active()
         if active is None:
             raise NotFound("no RPC endpoint is configured")
-        url = active.url if sees_secrets(request.user, request.auth) else mask_url(active.url)
+        # The bot connects to this URL: a token that also ingests (the bot's own, per the
+        # contract) gets it whole, as it did before URLs were masked; a read-only
+        # dashboard token gets the mask.
+        bot = hasattr(request.auth, "has_scope") and request.auth.has_scope("ingest")
+        whole = bot or sees_secrets(request.user, request.auth)
+        url = active.url if whole else mask_url(active.url)
         return Response({"name": active.name, "url": url,
                          "since": active.active_since.isoformat() if active.active_since
                          else None})

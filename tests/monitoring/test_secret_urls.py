@@ -213,3 +213,13 @@ def test_rpc_probes_hit_the_real_url():
         probe = rpc.rpc_endpoint_probe(endpoint=RpcEndpoint.objects.get(pk=endpoint.pk),
                                        now=timezone.now())
     assert probe.ok, probe.error
+
+
+def test_the_bots_token_reads_the_active_rpc_url_whole_and_nothing_else(make_token, secret_rows):
+    """The contract's bot (`ingest,read`) connects to the active endpoint: it needs the key."""
+    telegram, hook, endpoint = secret_rows
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token('ingest,read', name='bot')}")
+    assert client.get("/api/v1/rpc/active").json()["url"] == endpoint.url
+    assert not leaked(client.get("/api/v1/rpc/endpoints").content.decode())
+    assert not leaked(client.get("/api/v1/notification-channels").content.decode())
