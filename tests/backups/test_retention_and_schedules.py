@@ -123,6 +123,7 @@ def test_a_task_delivered_twice_runs_the_backup_once(backup_env):
         "queued", "running", "succeeded"]
 
 
+@pytest.mark.realclock
 def test_staged_files_left_by_a_dead_run_are_removed_once_past_the_timeout(backup_env,
                                                                            settings):
     import os
