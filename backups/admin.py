@@ -37,7 +37,7 @@ class BackupRunAdmin(admin.ModelAdmin):
     inlines = [BackupRunEventInline]
     readonly_fields = ["kind", "status", "trigger", "created_at", "started_at", "finished_at",
                        "size", "duration", "size_bytes", "sha256", "encrypted", "storage_name",
-                       "error", "manifest", "host", "pid", "pruned_at"]
+                       "error", "manifest", "host", "pid", "heartbeat_at", "pruned_at"]
     actions = ["drill_selected"]
 
     @admin.display(description="size", ordering="size_bytes")
@@ -126,7 +126,7 @@ class RestoreDrillAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = ["run", "trigger", "started_at", "finished_at", "duration",
                        "duration_seconds", "verdict", "reason", "details", "scratch", "host",
-                       "pid"]
+                       "pid", "heartbeat_at"]
 
     @admin.display(description="recovery time", ordering="duration_seconds")
     def duration(self, obj):

@@ -6,7 +6,6 @@ import os
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -185,16 +184,28 @@ def storage_delete(name: str) -> None:
         storage.delete(name)
 
 
-def staging_leftovers_remove(*, older_than_seconds: int) -> int:
-    """Remove `.tmp-*` files a killed run left in a local backup directory."""
+def _filesystem_now(root: Path) -> float:
+    """The time by the clock that stamps mtimes in root (a file server's, on NFS), which
+    is the one to age files against, not this process's time.time()."""
+    with tempfile.NamedTemporaryFile(dir=root, prefix=".clock-") as probe:
+        return os.fstat(probe.fileno()).st_mtime
+
+
+def staging_leftovers_remove(*, older_than_seconds: int, keep: set[str] = frozenset()) -> int:
+    """Remove `.tmp-*` files a killed run left in a local backup directory.
+
+    `keep`: storage names of runs still queued or running; their staged files are
+    never leftovers, however old they look.
+    """
     root = _local_path(backup_storage(), "")
     if root is None or not root.is_dir():
         return 0
-    cutoff = time.time() - older_than_seconds
+    kept = {f".tmp-{Path(name).name}" for name in keep}
+    cutoff = _filesystem_now(root) - older_than_seconds
     removed = 0
     for path in root.rglob(".tmp-*"):
         try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
+            if path.name not in kept and path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed += 1
         except FileNotFoundError:

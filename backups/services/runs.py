@@ -146,7 +146,9 @@ def backup_runs_reap(*, now: datetime.datetime | None = None) -> list[str]:
             _drop_orphan_scratch(drill.scratch)
     # A staged file untouched for the whole timeout belongs to no live run (a live
     # one is being written to); younger ones may be another process's work.
-    staging_leftovers_remove(older_than_seconds=settings.BACKUP_RUN_TIMEOUT_SECONDS)
+    live = {archive_name(r) for r in BackupRun.objects.filter(
+        status=BackupStatus.RUNNING, started_at__isnull=False)}
+    staging_leftovers_remove(older_than_seconds=settings.BACKUP_RUN_TIMEOUT_SECONDS, keep=live)
     return lines
 
 

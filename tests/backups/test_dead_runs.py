@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from django.utils import timezone
@@ -41,7 +42,12 @@ backup_run_now(kind="config", trigger="command", progress=StalledTerminal())
 
 @pytest.fixture
 def stalled_backup(backup_dir, tmp_path):
-    """start() -> (process, its running BackupRun, its staged file); killed at teardown."""
+    """start() -> (process, its running run, its staged file, clock); killed at teardown.
+
+    clock() is the time by the child's clock (its started_at plus the time elapsed since
+    the claim was seen, at most a poll interval behind): the reaper compares the child's
+    stamps with `now`, and the test's own clock may be faked differently.
+    """
     procs, log = [], (tmp_path / "child.log").open("wb")
 
     def start(**env):
@@ -50,11 +56,13 @@ def stalled_backup(backup_dir, tmp_path):
                                 stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         procs.append(proc)
         run = wait_for(lambda: BackupRun.objects.filter(status=BackupStatus.RUNNING).first(),
-                       60, what="the child to claim its backup run")
+                       60, interval=0.05, what="the child to claim its backup run")
+        seen = time.monotonic()
         staged = backup_dir / "config" / f".tmp-{archive_name(run).split('/')[-1]}"
         wait_for(staged.exists, 30, what="the staged archive")
         assert run.pid == proc.pid and run.host == socket.gethostname()
-        return proc, run, staged
+        return proc, run, staged, lambda: run.started_at + datetime.timedelta(
+            seconds=time.monotonic() - seen)
 
     yield start
     for proc in procs:
@@ -73,12 +81,12 @@ def kill(proc):
 def test_a_killed_backup_is_failed_by_the_next_minute_loop_which_alerts_at_once(
         stalled_backup, backup_dir):
     alert_rules_bootstrap()
-    proc, run, staged = stalled_backup()
-    lines = monitor_pass(now=timezone.now())
+    proc, run, staged, clock = stalled_backup()
+    lines = monitor_pass(now=clock())
     assert not [line for line in lines if line.startswith("backups:") or "failed:" in line]
 
     kill(proc)
-    lines = monitor_pass(now=timezone.now())
+    lines = monitor_pass(now=clock())
     run.refresh_from_db()
     assert run.status == BackupStatus.FAILED and "is gone (killed or crashed)" in run.error
     assert f"backups: backup run #{run.pk} (config) marked failed: " in "\n".join(lines)
@@ -90,7 +98,7 @@ def test_a_killed_backup_is_failed_by_the_next_minute_loop_which_alerts_at_once(
 
 def test_a_dead_worker_on_another_host_is_failed_within_five_minutes_of_its_last_heartbeat(
         stalled_backup, settings):
-    proc, run, staged = stalled_backup(BACKUP_HEARTBEAT_SECONDS=0.2)
+    proc, run, staged, _ = stalled_backup(BACKUP_HEARTBEAT_SECONDS=0.2)
     kill(proc)
     # As if it ran on another machine: its pid cannot be checked, only its heartbeat.
     BackupRun.objects.filter(pk=run.pk).update(host="worker-2.example")
@@ -111,12 +119,12 @@ def test_a_dead_worker_on_another_host_is_failed_within_five_minutes_of_its_last
 def test_a_long_backup_that_is_alive_keeps_beating_and_stays_running(stalled_backup,
                                                                       settings):
     settings.BACKUP_HEARTBEAT_TIMEOUT_SECONDS = 2
-    proc, run, staged = stalled_backup(BACKUP_HEARTBEAT_SECONDS=0.2)
+    proc, run, staged, clock = stalled_backup(BACKUP_HEARTBEAT_SECONDS=0.2)
     BackupRun.objects.filter(pk=run.pk).update(host="worker-2.example")  # heartbeat only
     long_enough = run.started_at + datetime.timedelta(seconds=3 * 2)
 
     def still_running_past_three_timeouts():
-        assert step_backups(now=timezone.now()) == []
+        assert step_backups(now=clock()) == []
         current = BackupRun.objects.get(pk=run.pk)
         assert current.status == BackupStatus.RUNNING, current.error
         return current.heartbeat_at > long_enough
@@ -126,7 +134,7 @@ def test_a_long_backup_that_is_alive_keeps_beating_and_stays_running(stalled_bac
 
     kill(proc)
     BackupRun.objects.filter(pk=run.pk).update(host=socket.gethostname())
-    (line,) = step_backups(now=timezone.now())  # same host: the dead pid is seen at once
+    (line,) = step_backups(now=clock())  # same host: the dead pid is seen at once
     assert "is gone" in line and not staged.exists()
 
 
