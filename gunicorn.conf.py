@@ -35,6 +35,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Both logs through the portal's redaction filter: a `?token=` in the query is masked.
+logger_class = "opsportal.gunicorn_logging.RedactingLogger"
 # One JSON object per request, like the application's own logs (LOG_FORMAT=json).
 access_log_format = (
     '{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", '

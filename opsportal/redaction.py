@@ -27,6 +27,13 @@ ASSIGNMENT = re.compile(
 )
 # Fernet keys: 32 bytes, url-safe base64 = 43 characters and one '='.
 FERNET_KEY = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{43}=")
+# name=value pairs of a query string (after ?, &, ; or at the start of a field, as in
+# gunicorn's %(q)s), whose name says it is a credential: ?token=, &api-key=, access_token=.
+# Clients put tokens there by mistake (the API only reads the Authorization header),
+# and the request line is logged by gunicorn and in Django's request records.
+QUERY_PAIR = re.compile(r"(?:^|(?<=[?&;\s\"'(,]))(?P<name>[\w.\[\]\-]+)=(?P<value>[^&;?\s#\"'<>]+)")
+SECRET_NAME = re.compile(
+    r"(?i)token|secret|passw|pwd|key|signature|credential|auth|session|^sig$|^code$")
 
 
 def _known_secrets() -> list[str]:
@@ -52,6 +59,7 @@ def redact(text: str) -> str:
     text = TOKEN.sub(rf"\g<1>{MASK}", text)
     text = URL_IN_TEXT.sub(_mask_url_in_text, text)
     text = ASSIGNMENT.sub(rf"\g<head>{MASK}", text)
+    text = QUERY_PAIR.sub(_mask_secret_pair, text)
     return FERNET_KEY.sub(MASK, text)
 
 
@@ -189,6 +197,26 @@ def _mask_url_in_text(match: re.Match) -> str:
     trailing = len(url) - len(url.rstrip(".,;:)]}"))
     head, tail = url[:len(url) - trailing], url[len(url) - trailing:]
     return mask_url(head, schema_aware=False) + tail
+def _mask_secret_pair(match: re.Match) -> str:
+    if not SECRET_NAME.search(match["name"]) or match["value"].startswith(MASK):
+        return match[0]
+    return f"{match['name']}={MASK}"
+
+
+# What every LogRecord carries; anything else on a record came in through `extra=`.
+_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message", "asctime", "taskName", "_secrets_redacted"}
+
+
+def _redact_value(value):
+    """An `extra` value as a formatter would render it, redacted; numbers stay numbers."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {key: _redact_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(item) for item in value]
+    return redact(str(value))
 
 
 class RedactSecretsFilter(logging.Filter):
@@ -213,5 +241,9 @@ class RedactSecretsFilter(logging.Filter):
             record.exc_info = None
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
+        # JSON formatters write every extra attribute: django.request's `request` is
+        # rendered as "<WSGIRequest: GET '/path?token=...'>", the full query string.
+        for name in record.__dict__.keys() - _RECORD_ATTRIBUTES:
+            setattr(record, name, _redact_value(record.__dict__[name]))
         record._secrets_redacted = True
         return True

@@ -75,6 +75,29 @@ def test_redact_masks_tokens_dsn_passwords_keys_and_assignments():
                     "password=******** BACKUP_ENCRYPTION_KEY=********")
 
 
+def test_redact_masks_secret_query_parameters_and_keeps_the_others():
+    text = redact('GET /m?token=abc&limit=5&api-key=k1;access_token=t2 "sig=s3" '
+                  "next=/x?session_id=z9&page=2 <WSGIRequest: GET '/a?client_secret=c4'>")
+    assert text == ('GET /m?token=********&limit=5&api-key=********;access_token=******** '
+                    '"sig=********" next=/x?session_id=********&page=2 '
+                    "<WSGIRequest: GET '/a?client_secret=********'>")
+
+
+def test_the_filter_redacts_extra_fields_that_json_formatters_write():
+    class Request:
+        def __repr__(self):
+            return "<WSGIRequest: GET '/metrics?token=hunter22hunter22'>"
+
+    record = logging.makeLogRecord({"msg": "Unauthorized: %s", "args": ("/metrics",),
+                                    "request": Request(), "status_code": 401,
+                                    "context": {"url": "https://x/?api_key=k3y1"}})
+    assert RedactSecretsFilter().filter(record)
+    assert record.getMessage() == "Unauthorized: /metrics"
+    assert record.request == "<WSGIRequest: GET '/metrics?token=********'>"
+    assert record.status_code == 401
+    assert record.context == {"url": "https://x/?api_key=********"}
+
+
 @pytest.mark.django_db
 @pytest.mark.urls("tests.opsportal.secret_urls")
 def test_forced_errors_leak_no_secret_to_logs_responses_pages_or_the_config_backup(
