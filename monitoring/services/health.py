@@ -68,7 +68,7 @@ def scheduler_heartbeat_record(*, name: str = "worker") -> SchedulerHeartbeat:
     return beat
 
 
-def _run_check(component: Component, out: dict) -> None:
+def _run_check(component: Component, out: dict, *, close: bool = True) -> None:
     started = time.perf_counter()
     try:
         run = component.check.run
@@ -87,7 +87,8 @@ def _run_check(component: Component, out: dict) -> None:
         detail, ok = "check failed unexpectedly", False
     finally:
         # Each check runs in its own thread, which owns its own DB connection.
-        connections.close_all()
+        if close:
+            connections.close_all()
     out[component.name] = {
         "ok": ok, "critical": component.critical, "detail": detail,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -187,17 +188,27 @@ class _StoredStateRead(HealthCheck):
             raise ServiceUnavailable("Database error") from exc
 
 
-def _start(component: Component, out: dict) -> tuple[threading.Thread | None, float | None]:
-    """Start the check's thread -> (it, None); or (None, start of its thread still running)."""
+def _start(name: str, target, *args) -> tuple[threading.Thread | None, float | None]:
+    """Start target(*args) in thread `name` -> (it, None); or (None, start of that
+    thread still running)."""
     with _lock:
-        running = _running.get(component.name)
+        running = _running.get(name)
         if running and running[0].is_alive():
             return None, running[1]
-        t = threading.Thread(target=_run_check, args=(component, out), daemon=True,
-                             name=f"health-probe-{component.name}")
-        _running[component.name] = (t, time.monotonic())
+        t = threading.Thread(target=target, args=args, daemon=True, name=f"health-probe-{name}")
+        _running[name] = (t, time.monotonic())
         t.start()
         return t, None
+
+
+def _run_in_turn(checks: list[Component], out: dict) -> None:
+    # One thread and one database connection for all of them: the refresher's work,
+    # done here only while it is stopped, every probe of every process.
+    try:
+        for component in checks:
+            _run_check(component, out, close=False)
+    finally:
+        connections.close_all()
 
 
 def _probe() -> None:
@@ -209,7 +220,7 @@ def _probe() -> None:
     live = [Component(c.name, _StoredStateRead(into=stored), c.critical)
             if c.name == "database" else c for c in every if c.name in LIVE]
     out: dict = {}
-    started = {c.name: _start(c, out) for c in live}
+    started = {c.name: _start(c.name, _run_check, c, out) for c in live}
     for thread, _ in started.values():
         if thread is not None:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -240,9 +251,16 @@ def _probe() -> None:
     else:
         # The background refresh stopped (or never ran): check here, never store from
         # here (a GET must not write; the refresh task owns the stored state).
-        _, body = health_evaluate(checks=rest,
-                                  budget_seconds=max(0.05, deadline - time.monotonic()))
-        checks.update({name: {**c, "at": at} for name, c in body["checks"].items()})
+        done: dict = {}
+        thread, since = _start("stored-checks", _run_in_turn, rest, done)
+        if thread is not None:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        for c in rest:
+            result = done.get(c.name) or (
+                _timed_out(c, budget) if since is None else
+                {"ok": False, "critical": c.critical, "duration_ms": 0.0,
+                 "detail": f"no answer for {at - since:.0f} s"})
+            checks[c.name] = {**result, "at": at}
     _publish({c.name: checks[c.name] for c in every if c.name in checks}, at=at, when=when)
 
 
