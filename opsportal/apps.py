@@ -17,3 +17,7 @@ class OpsportalConfig(AppConfig):
         from .audit import audit_register
 
         audit_register()
+
+        from .fields import strict_string_fields_install
+
+        strict_string_fields_install()
