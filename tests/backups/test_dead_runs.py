@@ -116,6 +116,7 @@ def test_a_dead_worker_on_another_host_is_failed_within_five_minutes_of_its_last
     assert not staged.exists()
 
 
+@pytest.mark.realclock
 def test_a_long_backup_that_is_alive_keeps_beating_and_stays_running(stalled_backup,
                                                                       settings):
     settings.BACKUP_HEARTBEAT_TIMEOUT_SECONDS = 2

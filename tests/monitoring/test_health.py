@@ -68,6 +68,7 @@ def test_an_unwritable_backup_dir_makes_the_portal_unhealthy(client, settings, t
     assert "not writable" in body["checks"]["storage"]["detail"]
 
 
+@pytest.mark.realclock
 def test_health_answers_within_a_second_when_a_dependency_hangs(settings):
     with hanging_tcp_server() as port:
         settings.CACHES = {**settings.CACHES, "hung": {

@@ -135,6 +135,7 @@ def test_each_process_probes_the_cache_itself_whatever_the_stored_state_says(
     assert all(isinstance(c["age_seconds"], float) for c in body["checks"].values())
 
 
+@pytest.mark.realclock
 def test_a_hung_check_parks_one_thread_and_old_probes_are_never_served(client, settings):
     import threading
 
