@@ -1,16 +1,34 @@
 from rest_framework import permissions
 
 from .models import ApiToken
-from .roles import WRITE_ROLES
 
 
-def session_user_has_scope(user, scope: str) -> bool:
-    """Staff sessions read; Operators, Incident Commanders and Admins also write and ingest."""
+def session_user_may(user, scope: str, permission: str | None) -> bool:
+    """Staff sessions read; a write through a session needs the model permission the
+    view names, the very permission the admin checks (accounts/roles.py grants them
+    per role), so the API can never let a role do what the admin forbids it.
+
+    A write view that names no permission is refused to every session: failing
+    closed keeps a new endpoint from opening to all staff by omission.
+    """
     if not (user and user.is_authenticated and user.is_staff and user.is_active):
         return False
-    if scope == "read" or user.is_superuser:
+    if scope == "read":
         return True
-    return user.groups.filter(name__in=WRITE_ROLES).exists()
+    return permission is not None and user.has_perm(permission)
+
+
+def required_model_permission(request, view) -> str | None:
+    """The Django permission ("app_label.action_model") a session needs for this call.
+
+    Views declare `model_permissions = {"POST": (Model, "add")}`; the model class,
+    not a string, so the permission follows the model wherever it lives.
+    """
+    entry = getattr(view, "model_permissions", {}).get(request.method)
+    if entry is None:
+        return None
+    model, action = entry
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
 class ScopePermission(permissions.BasePermission):
@@ -26,7 +44,12 @@ class ScopePermission(permissions.BasePermission):
         if isinstance(request.auth, ApiToken):
             allowed = request.auth.has_scope(scope)
         else:
-            allowed = session_user_has_scope(request.user, scope)
+            permission = required_model_permission(request, view)
+            allowed = session_user_may(request.user, scope, permission)
+            if not allowed and scope != "read" and request.user.is_authenticated:
+                self.message = ("Your role may not do this: it needs the "
+                                f"'{permission or 'admin-only'}' permission.")
+                return False
         if not allowed:
             self.message = f"This endpoint needs the '{scope}' scope."
         return allowed

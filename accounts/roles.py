@@ -41,9 +41,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Roles whose members may use the API's write scope through a staff session.
-WRITE_ROLES = ("Operator", "Incident Commander", "Admin")
-
 
 def role_permission_codenames(role: str, all_perms) -> list[str]:
     """Every "app_label.codename" the role holds, given the installed permissions."""

@@ -55,6 +55,8 @@ def _filters(serializer_class, request) -> dict:
 
 
 class BackupRunListView(generics.GenericAPIView):
+
+    model_permissions = {"POST": (BackupRun, "add")}
     serializer_class = BackupRunSerializer
 
     def get_queryset(self):

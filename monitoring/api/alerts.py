@@ -72,6 +72,8 @@ class NotificationChannelSerializer(SecretUrlSerializerMixin, serializers.ModelS
 class AlertRuleListView(APIView):
     """GET /api/v1/alert-rules (read), POST (write)."""
 
+    model_permissions = {"POST": (AlertRule, "add")}
+
     @extend_schema(responses=AlertRuleSerializer(many=True))
     def get(self, request):
         rules = AlertRule.objects.select_related("depends_on")
@@ -90,6 +92,8 @@ class AlertRuleListView(APIView):
 
 class AlertRuleDetailView(APIView):
     """GET, PATCH /api/v1/alert-rules/{id}."""
+
+    model_permissions = {"PATCH": (AlertRule, "change")}
 
     @extend_schema(responses=AlertRuleSerializer)
     def get(self, request, pk):
@@ -130,6 +134,8 @@ class AlertListView(ListAPIView):
 class AlertAckView(APIView):
     """POST /api/v1/alerts/{id}/ack (write): stops escalation and re-notification."""
 
+    model_permissions = {"POST": (Alert, "change")}
+
     @extend_schema(request=None, responses=AlertSerializer)
     def post(self, request, pk):
         alert = get_object_or_404(Alert.objects.select_related("rule"), pk=pk)
@@ -146,6 +152,8 @@ class AlertAckView(APIView):
 
 class NotificationChannelListView(APIView):
     """GET /api/v1/notification-channels (read), POST (write)."""
+
+    model_permissions = {"POST": (NotificationChannel, "add")}
 
     @extend_schema(responses=NotificationChannelSerializer(many=True))
     def get(self, request):

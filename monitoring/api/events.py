@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from opsportal.ratelimit import IngestTokenRateThrottle
 
+from ..models import Event
 from ..services import event_schema
 from ..services.events import events_ingest
 
@@ -31,6 +32,8 @@ def _too_large(detail: str) -> Response:
 
 class EventIngestView(APIView):
     """POST /api/v1/events (scope `ingest`): a batch of bot events, all or nothing."""
+
+    model_permissions = {"POST": (Event, "add")}
 
     required_scopes = {"POST": "ingest"}
     throttle_classes = [IngestTokenRateThrottle]  # per token, INGEST_RATE_LIMIT

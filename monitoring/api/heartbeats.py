@@ -36,6 +36,8 @@ class HeartbeatSerializer(serializers.ModelSerializer):
 class HeartbeatListCreateView(generics.ListCreateAPIView):
     """GET, POST /api/v1/heartbeats (read / write)."""
 
+    model_permissions = {"POST": (Heartbeat, "add")}
+
     serializer_class = HeartbeatSerializer
     queryset = Heartbeat.objects.order_by("name")
 

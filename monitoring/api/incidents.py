@@ -16,7 +16,13 @@ from accounts.authentication import TokenUser
 from opsportal.errors import drf_validation_error
 
 from .. import selectors_incidents as selectors
-from ..models.incidents import ActionItem, Incident, PostmortemStatus
+from ..models.incidents import (
+    ActionItem,
+    Incident,
+    IncidentTimelineEntry,
+    Postmortem,
+    PostmortemStatus,
+)
 from ..services import incidents as services
 from . import incident_serializers as s
 
@@ -34,6 +40,8 @@ def _incident(pk) -> Incident:
 
 class IncidentListView(GenericAPIView):
     """GET: incidents, newest first, filtered. POST (write): open one."""
+
+    model_permissions = {"POST": (Incident, "add")}
 
     serializer_class = s.IncidentSerializer
 
@@ -68,6 +76,8 @@ class IncidentListView(GenericAPIView):
 class IncidentDetailView(APIView):
     """GET: one incident with its timeline. PATCH (write): change fields, status, milestones."""
 
+    model_permissions = {"PATCH": (Incident, "change")}
+
     @extend_schema(responses={200: s.IncidentDetailSerializer})
     def get(self, request, pk):
         return Response(s.IncidentDetailSerializer(_incident(pk)).data)
@@ -90,6 +100,8 @@ class IncidentDetailView(APIView):
 
 class IncidentTimelineView(APIView):
     """POST (write): add a note, action or alert entry to the timeline."""
+
+    model_permissions = {"POST": (IncidentTimelineEntry, "add")}
 
     @extend_schema(request=s.TimelineCreateSerializer, responses={201: s.TimelineEntrySerializer})
     def post(self, request, pk):
@@ -120,6 +132,8 @@ class MarkdownRenderer(BaseRenderer):
 class PostmortemView(APIView):
     """The incident's postmortem: GET exports it (JSON or Markdown); POST starts it;
     PATCH edits it and publishes (`"status": "published"`) or unpublishes it."""
+
+    model_permissions = {"POST": (Postmortem, "add"), "PATCH": (Postmortem, "change")}
 
     renderer_classes = [JSONRenderer, MarkdownRenderer]
 
@@ -185,6 +199,8 @@ class PostmortemView(APIView):
 class ActionItemCreateView(APIView):
     """POST (write): add an action item to the incident's postmortem."""
 
+    model_permissions = {"POST": (ActionItem, "add")}
+
     @extend_schema(request=s.ActionItemSerializer, responses={201: s.ActionItemSerializer})
     def post(self, request, pk):
         postmortem = selectors.postmortem_get(incident=_incident(pk))
@@ -201,6 +217,8 @@ class ActionItemCreateView(APIView):
 
 class ActionItemDetailView(APIView):
     """PATCH (write): change an action item's title, owner, due date or status."""
+
+    model_permissions = {"PATCH": (ActionItem, "change")}
 
     @extend_schema(request=s.ActionItemSerializer, responses={200: s.ActionItemSerializer})
     def patch(self, request, pk):

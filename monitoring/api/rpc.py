@@ -28,6 +28,8 @@ class RpcEndpointSerializer(SecretUrlSerializerMixin, serializers.ModelSerialize
 class RpcEndpointListView(APIView):
     """GET /api/v1/rpc/endpoints (read), POST {name, url, priority} (write)."""
 
+    model_permissions = {"POST": (RpcEndpoint, "add")}
+
     @extend_schema(responses=RpcEndpointSerializer(many=True))
     def get(self, request):
         return Response(RpcEndpointSerializer(RpcEndpoint.objects.all(), many=True,

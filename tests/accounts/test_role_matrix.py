@@ -100,3 +100,70 @@ def test_api_endpoints_answer_exactly_as_the_matrix_says(roles, principal):
             mismatches.append(f"{method} /{route}: {status}, matrix says "
                               f"{'allowed' if principal in allowed else 'refused'}")
     assert mismatches == []
+
+
+def _write_views() -> list[tuple[str, str, type]]:
+    """(route, method, view class) of every API call that changes something."""
+    found = []
+    for route, callback in _routes(get_resolver().url_patterns):
+        view = getattr(callback, "cls", None)
+        if route.startswith("admin/") or not (view and issubclass(view, APIView)):
+            continue
+        found += [(route, m, view) for m in ("POST", "PUT", "PATCH", "DELETE")
+                  if hasattr(view, m.lower())]
+    return found
+
+
+def test_every_api_write_names_the_model_permission_the_admin_checks():
+    missing = [f"{m} /{route}" for route, m, view in _write_views()
+               if m not in getattr(view, "model_permissions", {})]
+    assert missing == [], "write endpoints a session could never use (or would use unchecked)"
+
+
+def test_api_writes_and_the_admin_grant_the_same_roles(roles):
+    """One matrix: a role may write through the API exactly when its group holds the
+    model permission the admin checks for the same model (accounts/roles.py)."""
+    disagreements = []
+    for route, method, view in _write_views():
+        model, action = view.model_permissions[method]
+        codename = f"{action}_{model._meta.model_name}"
+        for role in ROLES:
+            holds = Group.objects.get(name=role).permissions.filter(
+                content_type__app_label=model._meta.app_label, codename=codename).exists()
+            if holds != (role in API_MATRIX[(route, method)]):
+                disagreements.append(f"{role} {method} /{route}: group holds "
+                                     f"{model._meta.app_label}.{codename}={holds}")
+    assert disagreements == []
+
+
+@pytest.mark.parametrize(("api_path", "admin_page", "body"), [
+    ("/api/v1/alert-rules", "/admin/monitoring/alertrule/add/",
+     {"name": "ic rule", "metric_key": "backup_database_stale", "operator": ">=",
+      "threshold": 1, "for_seconds": 0, "severity": "warning", "actions": ["notify"]}),
+    ("/api/v1/notification-channels", "/admin/monitoring/notificationchannel/add/",
+     {"name": "ic hook", "url": "json://127.0.0.1:9/hook"}),
+    ("/api/v1/rpc/endpoints", "/admin/monitoring/rpcendpoint/add/",
+     {"name": "ic rpc", "url": "https://127.0.0.1:9/rpc", "priority": 9}),
+    ("/api/v1/heartbeats", "/admin/monitoring/heartbeat/add/",
+     {"name": "ic beat", "period_seconds": 600, "grace_seconds": 60}),
+])
+def test_the_incident_commander_configures_nothing_through_the_api(roles, api_path,
+                                                                   admin_page, body):
+    """Issue 15.10: what the admin refuses the Incident Commander, the API refuses too."""
+    client = _client("Incident Commander")
+    assert client.get(admin_page).status_code == 403
+    before = _row_count(api_path)
+    response = client.post(api_path, body, format="json")
+    assert response.status_code == 403, response.content
+    assert "permission" in response.json()["detail"]
+    assert _row_count(api_path) == before
+    # The same call by an Operator goes through: the refusal is the role, not the body.
+    assert _client("Operator").post(api_path, body, format="json").status_code == 201
+
+
+def _row_count(api_path: str) -> int:
+    from monitoring.models import AlertRule, Heartbeat, NotificationChannel, RpcEndpoint
+    model = {"/api/v1/alert-rules": AlertRule, "/api/v1/notification-channels":
+             NotificationChannel, "/api/v1/rpc/endpoints": RpcEndpoint,
+             "/api/v1/heartbeats": Heartbeat}[api_path]
+    return model.objects.count()
