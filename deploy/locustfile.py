@@ -24,7 +24,8 @@ class BotAndDashboards(HttpUser):
     def ingest_events(self):
         now = datetime.now(UTC).isoformat()
         events = [{"id": f"load-{uuid.uuid4().hex[:24]}", "type": "trade", "ts": now,
-                   "success": True, "via": "jupiter", "confirmation_ms": 250, "demo": True}
+                   "success": True, "via": "jupiter", "confirmation_ms": 250, "demo": True,
+                   "synthetic": True}
                   for _ in range(10)]
         self.client.post("/api/v1/events", json={"events": events}, name="POST /api/v1/events")
 

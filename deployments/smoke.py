@@ -110,10 +110,13 @@ def smoke_ingest(client: SmokeClient):
         return SKIP, NOT_IN_RELEASE
     if not client.token:
         return FAIL, "needs --token (scopes read,ingest)"
-    # A marked, demo trade: recognisable ("smoke-" id) and excluded from real numbers.
+    # Marked synthetic: stored (the check reads it back) but left out of every rollup,
+    # metric, rule and readiness item, so a smoke test against production at T-4h
+    # changes no number on the dashboard. Its TP/SL are set all the same.
     event = {"id": f"smoke-{uuid.uuid4().hex[:24]}", "type": "trade",
              "ts": timezone.now().isoformat(), "success": True, "via": "jupiter",
-             "confirmation_ms": 1, "demo": True}
+             "confirmation_ms": 1, "demo": True, "take_profit_pct": 10, "stop_loss_pct": 5,
+             "synthetic": True}
     r = client.request("POST", "/api/v1/events", body={"events": [event]}, auth=True)
     _expect(r, 202, "POST /api/v1/events")
     body = r.json()

@@ -123,7 +123,7 @@ class Websocket(HealthCheck):
     def run(self):
         now = datetime.datetime.now(datetime.UTC)
         latest = (Event.objects.filter(type="ws_status", ts__gt=now - WEBSOCKET_FRESH_FOR,
-                                       ts__lte=now)
+                                       ts__lte=now, synthetic=False)
                   .order_by("-ts").values_list("payload", flat=True).first())
         if latest is None:
             raise ServiceWarning("no websocket report from the bot in the last 60 s")

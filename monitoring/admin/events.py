@@ -15,13 +15,13 @@ class _ReadOnly(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(_ReadOnly):
-    list_display = ["id", "type", "ts", "received_at"]
-    list_filter = ["type", ("ts", admin.DateFieldListFilter)]
+    list_display = ["id", "type", "ts", "received_at", "synthetic"]
+    list_filter = ["type", "synthetic", ("ts", admin.DateFieldListFilter)]
     search_fields = ["=id"]  # exact: the pk index, never a scan of millions of rows
     # No date_hierarchy: it aggregates distinct dates over the whole (huge) table.
     ordering = ["-ts"]
     show_full_result_count = False  # COUNT(*) over millions of events is slow
-    readonly_fields = ["id", "type", "ts", "received_at", "payload"]
+    readonly_fields = ["id", "type", "ts", "received_at", "synthetic", "payload"]
 
 
 @admin.register(EventRollup)

@@ -16,6 +16,10 @@ class Event(models.Model):
     ts = models.DateTimeField()
     payload = models.JSONField()
     received_at = models.DateTimeField()
+    # Smoke tests, staging and the docs' examples: kept for audit, left out of every
+    # rollup, metric, rule and readiness item. db_default keeps a raw COPY without the
+    # column (benchmarks, restores of older dumps) valid.
+    synthetic = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [

@@ -93,7 +93,8 @@ def _tallies(now: datetime.datetime) -> tuple[Tally, Tally]:
             for (buckets, _), target in zip(plans, tallies, strict=True):
                 if any(s == seconds and low <= start < high for s, low, high in buckets):
                     target.merge(tally)  # merge reads `tally`, never changes it
-    for ts, payload in Event.objects.filter(raw_q).values_list("ts", "payload"):
+    raw = Event.objects.filter(raw_q, synthetic=False)
+    for ts, payload in raw.values_list("ts", "payload"):
         for (_, raws), target in zip(plans, tallies, strict=True):
             if any(_in_raw(ts, *raw) for raw in raws):
                 target.add(payload, ts.timestamp())
@@ -103,7 +104,8 @@ def _tallies(now: datetime.datetime) -> tuple[Tally, Tally]:
 def _active_rpc_name(*, now: datetime.datetime) -> str | None:
     """Before any RPC endpoint is registered with the portal: the endpoint of the
     bot's most recent rpc_status event marked ok."""
-    event = (Event.objects.filter(type="rpc_status", ts__lte=now, payload__ok=True)
+    event = (Event.objects.filter(type="rpc_status", ts__lte=now, payload__ok=True,
+                                  synthetic=False)
              .order_by("-ts").values_list("payload", flat=True).first())
     return event["endpoint"] if event else None
 

@@ -80,6 +80,9 @@ SCHEMA = {
     "command": [("name", _text, True), ("ok", _bool, True), ("duration_ms", _number_ge0, True)],
 }
 TYPES = tuple(SCHEMA)
+# Fields every type may carry. `synthetic` marks traffic that is not the bot's own
+# (smoke tests, staging, the docs' examples): stored and shown, never counted.
+COMMON = [("synthetic", _bool, False)]
 
 
 def parse_ts(value, *, now: datetime.datetime):
@@ -118,7 +121,7 @@ def event_validate(event, *, now: datetime.datetime):
     ts, message = parse_ts(event["ts"], now=now)
     if message:
         return None, ("ts", message)
-    for name, check, required in fields:
+    for name, check, required in (*COMMON, *fields):
         value = event.get(name, _MISSING)
         if value is _MISSING:
             if required:

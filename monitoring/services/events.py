@@ -22,7 +22,7 @@ SCHEDULES = [
 UPTIME_KEEP_DAYS = 31  # uptime_30d needs 30 days of samples whatever the event retention
 
 
-_COLUMNS = "(id, type, ts, payload, received_at)"
+_COLUMNS = "(id, type, ts, payload, received_at, synthetic)"
 
 
 def _copy_rows(cursor, table: str, rows: list[tuple]) -> None:
@@ -57,7 +57,7 @@ def _insert_new_postgresql(rows: list[tuple]) -> set[str]:
         _copy_rows(cursor, "mon_event_incoming", rows)
         cursor.execute(
             f"INSERT INTO monitoring_event {_COLUMNS} "
-            "SELECT id, type, ts, payload, received_at FROM mon_event_incoming "
+            "SELECT id, type, ts, payload, received_at, synthetic FROM mon_event_incoming "
             "ON CONFLICT (id) DO NOTHING RETURNING id")
         return {r[0] for r in cursor.fetchall()}
 
@@ -68,8 +68,8 @@ def _insert_new_other(rows: list[tuple]) -> set[str]:
     existing = set(Event.objects.filter(id__in=ids).values_list("id", flat=True))
     new = [r for r in rows if r[0] not in existing]
     Event.objects.bulk_create(
-        [Event(id=i, type=t, ts=ts, payload=json.loads(p), received_at=at)
-         for i, t, ts, p, at in new],
+        [Event(id=i, type=t, ts=ts, payload=json.loads(p), received_at=at, synthetic=syn)
+         for i, t, ts, p, at, syn in new],
         ignore_conflicts=True, batch_size=500)
     return {r[0] for r in new}
 
@@ -129,14 +129,16 @@ def events_ingest(*, events: list[tuple[dict, datetime.datetime]]) -> tuple[int,
             continue
         by_id[event["id"]] = (event, ts)
         rows.append((event["id"], event["type"], ts, json.dumps(event, separators=(",", ":")),
-                     received_at))
+                     received_at, event.get("synthetic") is True))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             new_ids = _insert_new_postgresql(rows)
         else:
             new_ids = _insert_new_other(rows)
-        if new_ids:
-            _rollups_merge(_tally_buckets(by_id[ident] for ident in new_ids))
+        counted = [by_id[ident] for ident in new_ids
+                   if by_id[ident][0].get("synthetic") is not True]
+        if counted:
+            _rollups_merge(_tally_buckets(counted))
     return len(new_ids), len(events) - len(new_ids)
 
 

@@ -1,10 +1,18 @@
 """`manage.py smoke_test` against a real gunicorn on loopback."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from deployments.models import SmokeTestRun
+from monitoring.models import Alert, Event
+from monitoring.selectors.metrics import metrics_current
+from monitoring.services.alert_rules import alert_rules_bootstrap
+from monitoring.services.alerts import alerts_tick
+from tests.monitoring.events import ingest, trade
 from tests.processes import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -105,3 +113,27 @@ def test_after_a_rollback_it_skips_what_the_older_release_does_not_have():
     assert "not in this release" in lenient["event ingestion"].detail
     # Only what the release lacks is skipped: the rest is still checked.
     assert lenient["health"].status == "pass" and lenient["docs"].status == "pass"
+
+
+def test_a_smoke_test_against_a_running_portal_changes_no_number(gunicorn, make_token):
+    """The plan runs the smoke test against production at T-4h (issue 19.4)."""
+    alert_rules_bootstrap()
+    now = timezone.now()
+    ingest([trade(now - datetime.timedelta(minutes=1))])
+    before = _numbers_of(metrics_current(now=now))
+    token = make_token("read,ingest")
+    with gunicorn() as base:
+        try:
+            call_command("smoke_test", "--base-url", base, "--token", token)
+        except SystemExit as exc:
+            assert exc.code in (0, None)
+    smoke = Event.objects.get(id__startswith="smoke-")
+    assert smoke.synthetic
+    assert _numbers_of(metrics_current(now=now)) == before
+    later = timezone.now()
+    alerts_tick(now=later, values=metrics_current(now=later))
+    assert not Alert.objects.filter(rule__name="Trades without TP/SL").exists()
+
+
+def _numbers_of(values: dict) -> dict:
+    return {k: v for k, v in values.items() if k not in ("generated_at", "now")}
