@@ -251,6 +251,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.ScopePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies only: a form body turns every value into a string, so a number sent
+    # for a name, or null for a required field, would pass as text (issue 15.10).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "opsportal.errors.api_exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "opsportal.negotiation.StrictContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "opsportal.pagination.StrictLimitOffsetPagination",

@@ -9,6 +9,8 @@ import datetime
 import math
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+
 MAX_EVENTS = 1000
 MAX_BODY_BYTES = 1024 * 1024
 MAX_FUTURE = datetime.timedelta(minutes=5)
@@ -98,6 +100,11 @@ def parse_ts(value, *, now: datetime.datetime):
     ts = ts.astimezone(datetime.UTC)
     if ts > now + MAX_FUTURE:
         return None, "is more than 5 minutes in the future"
+    # An event older than the retention window would be pruned on the next minute,
+    # after it had moved rollups that are already final: refuse it at the door.
+    retention_days = settings.EVENT_RETENTION_DAYS
+    if ts < now - datetime.timedelta(days=retention_days):
+        return None, f"is older than the retention window ({retention_days} days)"
     return ts, None
 
 

@@ -24,6 +24,8 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from accounts.services import api_token_create
 from backups.services import backup_run_create
@@ -39,7 +41,10 @@ pytestmark = pytest.mark.fuzz
 MIN_CASES = 1000
 SEED = 20261124
 CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_schema_conformance"]
+          "response_schema_conformance", "negative_data_rejection"]
+# Of the negative cases (data the schema forbids), at least this share must be refused
+# with a 4xx; every one accepted is listed in the report.
+MIN_NEGATIVE_REJECTED = 0.99
 # Written on any request whatever its answer, so left out of "a rejected request
 # writes no row": the request-timing middleware flushes its in-memory samples to
 # the per-minute rollups every PERF_FLUSH_SECONDS, during whichever request comes.
@@ -55,6 +60,8 @@ class FuzzState:
     ids: dict[str, list[int]] = field(default_factory=dict)  # path prefix -> seeded ids
     cases: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    negative: int = 0
+    accepted: list[str] = field(default_factory=list)
 
 
 def _seed() -> dict[str, list[int]]:
@@ -107,7 +114,9 @@ CONFIG = schemathesis.Config.from_dict({
     "generation": {"mode": "all", "max-examples": 25, "database": "none",
                    # The token is sent by the test; generated ones would only be 401s.
                    "with-security-parameters": False},
-    "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+    "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS},
+               # A refusal is a 4xx: a 5xx is already a failure of not_a_server_error.
+               "negative_data_rejection": {"enabled": True, "expected-statuses": ["4xx"]}},
     "phases": {"stateful": {"enabled": False}},
 })
 # Loaded at collection from the running app, as a client would: one test per operation.
@@ -117,17 +126,24 @@ CONFIG = schemathesis.Config.from_dict({
 schema = schemathesis.openapi.from_wsgi("/api/schema", get_wsgi_application(),
                                         config=CONFIG)
 OPERATIONS = sum(1 for _ in schema.get_all_operations())
-RUN = {"operations": 0, "cases": 0, "statuses": {}}
+RUN = {"operations": 0, "cases": 0, "statuses": {}, "negative": 0, "accepted": []}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _enough_cases():
     yield
     # Only a full run (every operation) is held to the total; `-k` picks a few.
+    negative, accepted = RUN["negative"], RUN["accepted"]
+    rejected = (negative - len(accepted)) / negative if negative else 1.0
     print(f"\nfuzz: {RUN['cases']} cases over {RUN['operations']} operations, "
-          f"statuses {dict(sorted(RUN['statuses'].items()))}")
+          f"statuses {dict(sorted(RUN['statuses'].items()))}; negative cases {negative}, "
+          f"refused with a 4xx {rejected:.2%}")
+    for line in accepted:
+        print(f"  accepted negative case: {line}")
     if RUN["operations"] == OPERATIONS:
         assert RUN["cases"] >= MIN_CASES, f"only {RUN['cases']} cases ran: {RUN}"
+    assert rejected >= MIN_NEGATIVE_REJECTED, \
+        f"{len(accepted)} of {negative} negative cases were accepted: {accepted}"
 
 
 @pytest.fixture
@@ -149,6 +165,8 @@ def fuzz_state(db, settings):
             signal.connect(close_old_connections)
     RUN["operations"] += 1
     RUN["cases"] += state.cases
+    RUN["negative"] += state.negative
+    RUN["accepted"] += state.accepted
     for code, n in state.statuses.items():
         RUN["statuses"][code] = RUN["statuses"].get(code, 0) + n
 
@@ -180,7 +198,20 @@ def test_api(case, fuzz_state):
     fuzz_state.cases += 1
     code = response.status_code
     fuzz_state.statuses[code] = fuzz_state.statuses.get(code, 0) + 1
-    if 400 <= code < 500:
+    negative = case.meta is not None and case.meta.generation.mode.is_negative
+    fuzz_state.negative += negative
+    accepted = False
+    if negative:
+        try:
+            case.validate_response(response, checks=[negative_data_rejection])
+        except FailureGroup:
+            accepted = True
+            # Tallied rather than failed at once: the share is held to MIN_NEGATIVE_REJECTED.
+            what = getattr(case.meta.phase.data, "description", None) or repr(case.body)
+            fuzz_state.accepted.append(
+                f"{case.method} {case.formatted_path} answered {code}: {what}")
+    # A 4xx writes nothing; neither does a negative case, whatever its answer.
+    if accepted or 400 <= code < 500:
         after = _row_counts(labels, sql)
         written = {k: (before[k], after[k]) for k in labels if before[k] != after[k]}
         assert not written, f"{case.method} {case.formatted_path} answered {code} " \
@@ -188,7 +219,7 @@ def test_api(case, fuzz_state):
         changed = writes.changed()
         assert not changed, f"{case.method} {case.formatted_path} answered {code} " \
                             f"but changed rows of: {changed}"
-    case.validate_response(response)
+    case.validate_response(response, excluded_checks=[negative_data_rejection])
 
 
 class _WriteRecorder:

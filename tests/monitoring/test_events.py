@@ -1,4 +1,6 @@
 import json
+from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.utils import timezone
@@ -115,9 +117,25 @@ def test_it_rejects_a_timestamp_more_than_five_minutes_ahead(ingest_client):
 
 
 def test_it_accepts_timestamps_in_any_time_zone(ingest_client):
-    response = post(ingest_client, [trade(id="tz", ts=None) | {"ts": "2026-01-01T14:00:00+02:00"}])
+    utc = (timezone.now() - timedelta(hours=3)).replace(microsecond=0)
+    local = utc.astimezone(dt_timezone(timedelta(hours=2)))
+    response = post(ingest_client, [trade(id="tz", ts=None) | {"ts": local.isoformat()}])
     assert response.status_code == 202
-    assert Event.objects.get(id="tz").ts.isoformat() == "2026-01-01T12:00:00+00:00"
+    assert local.isoformat().endswith("+02:00")
+    assert Event.objects.get(id="tz").ts == utc
+
+
+def test_it_refuses_events_older_than_the_retention_window(ingest_client, settings):
+    settings.EVENT_RETENTION_DAYS = 7
+    now = timezone.now()
+    old = trade(id="old", ts=None) | {"ts": (now - timedelta(days=7, minutes=1)).isoformat()}
+    kept = trade(id="kept", ts=None) | {"ts": (now - timedelta(days=6, hours=23)).isoformat()}
+    response = post(ingest_client, [kept, old])
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"index": 1, "field": "ts", "message": "is older than the retention window (7 days)"}]
+    assert Event.objects.count() == 0  # the batch is all or nothing
+    assert post(ingest_client, [kept]).status_code == 202
 
 
 def test_it_answers_413_past_1000_events_and_stores_nothing(ingest_client):

@@ -14,10 +14,11 @@ D = datetime.timedelta(days=1)
 
 @pytest.mark.django_db
 def test_prune_drops_what_is_past_retention_and_keeps_the_rest(settings):
-    settings.EVENT_RETENTION_DAYS = 7
     now = timezone.now()
+    # Taken in under the default 30 days; the window then shrinks to 7.
     ingest([ev("ws_status", now - 8 * D, connected=True, id="old"),
             ev("ws_status", now - 6 * D, connected=True, id="kept")])
+    settings.EVENT_RETENTION_DAYS = 7
     MetricSnapshot.objects.create(taken_at=now - 8 * D, data={})
     MetricSnapshot.objects.create(taken_at=now - D, data={})
     for days in (32, 20):

@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from monitoring.models import AlertRule
+from monitoring.models import AlertRule, Postmortem
 from monitoring.services import incidents
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +98,28 @@ def test_a_number_for_the_title_opens_no_incident(write_client):
                                  format="json")
     assert response.status_code == 400
     assert response.json() == {"title": ["Not a valid string."]}
+
+
+def test_a_decimal_sent_as_a_number_is_refused(write_client, seeded):
+    # The schema types it as a string: 0.1 as a JSON number is already inexact.
+    url = f"/api/v1/incidents/{seeded['incident']}/postmortem"
+    response = write_client.patch(url, {"fees_affected_sol": 0.125}, format="json")
+    assert response.status_code == 400
+    assert "fees_affected_sol" in response.json()
+    response = write_client.patch(url, {"fees_affected_sol": "0.125"}, format="json")
+    assert response.status_code == 200
+    postmortem = Postmortem.objects.get(incident_id=seeded["incident"])
+    assert str(postmortem.fees_affected_sol) == "0.125000000"
+
+
+@pytest.mark.parametrize(("method", "path", "body"),
+                         [pytest.param(m, p, b, id=f"{m} {p}") for m, p, b, _ in WRITES])
+def test_a_form_body_is_refused_with_415_and_writes_nothing(write_client, seeded, method,
+                                                           path, body):
+    # A form turns every value into text, so a number or null would pass as a string.
+    before = _rows()
+    response = getattr(write_client, method)(
+        path.format(**seeded), "&".join(f"{k}=x" for k in body),
+        content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415, response.content
+    assert _rows() == before
