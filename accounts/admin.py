@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from .models import ApiToken, Scope
-from .services import api_token_create, api_token_revoke
+from accounts.models import ApiToken, Scope
+from accounts.services import api_token_create, api_token_revoke
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -58,4 +58,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
         count = sum(api_token_revoke(token=t) for t in queryset)
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
 
-from . import admin_lockout, admin_scans  # noqa: E402,F401  (issue 11 admin pages)
+from accounts import admin_lockout, admin_scans  # noqa: E402,F401  (issue 11 admin pages)

@@ -4,7 +4,7 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 
-from .lockout import login_lockout_reset
+from accounts.lockout import login_lockout_reset
 
 
 class LockoutAccessAttemptAdmin(AccessAttemptAdmin):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import SecurityScan
+from accounts.models import SecurityScan
 
 
 @admin.register(SecurityScan)

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Access: API tokens and roles"
 
     def ready(self):
-        from . import schema  # noqa: F401  registers the OpenAPI auth extension
+        from accounts import schema  # noqa: F401  registers the OpenAPI auth extension

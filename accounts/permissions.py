@@ -1,6 +1,6 @@
 from rest_framework import permissions
 
-from .models import ApiToken
+from accounts.models import ApiToken
 
 
 def session_user_may(user, scope: str, permission: str | None) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .models import ScanStatus, SecurityScan
+from accounts.models import ScanStatus, SecurityScan
 
 TIMEOUT_SECONDS = 300
 

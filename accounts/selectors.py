@@ -1,6 +1,6 @@
 """Read-only queries over accounts: the latest security scans."""
 
-from .models import SecurityScan
+from accounts.models import SecurityScan
 
 # The scanners `manage.py security_scan` runs (accounts/scans.py), by tool name.
 SCAN_TOOLS = ("ruff-bandit", "pip-audit")

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .models import ApiToken, Scope
-from .roles import ROLE_PERMISSIONS, role_permission_codenames
+from accounts.models import ApiToken, Scope
+from accounts.roles import ROLE_PERMISSIONS, role_permission_codenames
 
 KEY_PREFIX = "ops_"
 # last_used_at is written at most this often, so the ingest hot path does not

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import twofactor
+from accounts import twofactor
 
 app_name = "accounts"
 urlpatterns = [

@@ -1,11 +1,11 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from . import selectors
-from .models import BackupKind, BackupPolicy, BackupRun, BackupRunEvent, RestoreDrill
-from .services import backup_run_create, backup_runs_prune
-from .services.common import human_size
-from .tasks import backup_run_execute_task, restore_drill_task
+from backups import selectors
+from backups.models import BackupKind, BackupPolicy, BackupRun, BackupRunEvent, RestoreDrill
+from backups.services import backup_run_create, backup_runs_prune
+from backups.services.common import human_size
+from backups.tasks import backup_run_execute_task, restore_drill_task
 
 
 class BackupRunEventInline(admin.TabularInline):

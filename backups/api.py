@@ -5,12 +5,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from backups import selectors
+from backups.models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
+from backups.services import backup_run_create
+from backups.tasks import backup_run_execute_task
 from opsportal.filters import QueryFilterSerializer
-
-from . import selectors
-from .models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
-from .services import backup_run_create
-from .tasks import backup_run_execute_task
 
 
 class BackupRunSerializer(serializers.ModelSerializer):

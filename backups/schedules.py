@@ -6,9 +6,8 @@
 
 import json
 
+from backups.models import BackupKind
 from opsportal.scheduling import Schedule
-
-from .models import BackupKind
 
 HOUR = 3600
 DAY = 24 * HOUR

@@ -6,8 +6,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from .models import BackupKind, BackupPolicy, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
-from .schedules import DRILL_SCHEDULE_NAME, POLICY_DEFAULTS, SCHEDULE_NAMES
+from backups.models import (
+    BackupKind,
+    BackupPolicy,
+    BackupRun,
+    BackupStatus,
+    DrillVerdict,
+    RestoreDrill,
+)
+from backups.schedules import DRILL_SCHEDULE_NAME, POLICY_DEFAULTS, SCHEDULE_NAMES
 
 # {kind: label}, for other apps (alert rules per kind).
 BACKUP_KINDS = dict(BackupKind.choices)

@@ -3,10 +3,9 @@
 from celery import shared_task
 from django.conf import settings
 
+from backups.models import BackupRun
+from backups.services import backup_run_execute, backup_scheduled_run, restore_drill_run
 from opsportal.postgresql.base import query_timeout
-
-from .models import BackupRun
-from .services import backup_run_execute, backup_scheduled_run, restore_drill_run
 
 # A dump or restore legitimately runs far longer than the global task limit; past
 # BACKUP_RUN_TIMEOUT_SECONDS the run counts as dead anyway, so that bounds the task.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from backups import api
 
 urlpatterns = [
     path("api/v1/backups", api.BackupRunListView.as_view(), name="backup-runs"),

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import readiness_compute, readiness_public
+from checklist.selectors import readiness_compute, readiness_public
 
 ReadinessSerializer = inline_serializer("Readiness", {
     "decision": serializers.ChoiceField(choices=["GO", "NO-GO"]),

@@ -2,9 +2,9 @@
 
 from django.db.models import OuterRef, Subquery
 
-from .models import ChecklistItem, ItemStatus, LaunchDecision, VerificationResult
-from .models.items import CLOSED_STATUSES
-from .verifiers import REGISTRY
+from checklist.models import ChecklistItem, ItemStatus, LaunchDecision, VerificationResult
+from checklist.models.items import CLOSED_STATUSES
+from checklist.verifiers import REGISTRY
 
 ADMIN_GROUP = "Admin"
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from .services.launch import launch_steps_run_due, post_launch_reviews_prefill_due
-from .services.verification import checklist_verify
+from checklist.services.launch import launch_steps_run_due, post_launch_reviews_prefill_due
+from checklist.services.verification import checklist_verify
 
 
 @shared_task

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from .api import ReadinessView
-from .views import readiness_page, readiness_verify
+from checklist.api import ReadinessView
+from checklist.views import readiness_page, readiness_verify
 
 urlpatterns = [
     path("api/v1/readiness", ReadinessView.as_view(), name="readiness-api"),

@@ -24,11 +24,10 @@ from backups.selectors import (
     backup_schedules_enabled,
     restore_drill_last,
 )
+from checklist.models import ChecklistItem, ItemStatus, LaunchDecision
 from monitoring.selectors import scheduler_last_seen
 from monitoring.selectors.alerting_readiness import alerting_configuration
 from monitoring.services.health import health_evaluate
-
-from .models import ChecklistItem, ItemStatus, LaunchDecision
 
 Result = tuple[bool, str, object | None]
 Verifier = Callable[[datetime], Result]

@@ -5,9 +5,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from .selectors import launch_decision_latest, readiness_compute, user_is_portal_admin
-from .services.metrics import success_metrics_evaluate
-from .services.verification import checklist_verify
+from checklist.selectors import launch_decision_latest, readiness_compute, user_is_portal_admin
+from checklist.services.metrics import success_metrics_evaluate
+from checklist.services.verification import checklist_verify
 
 
 @staff_member_required

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from .models import Deployment, DeploymentCheckRun, PreflightRun, SmokeTestRun
+from deployments.models import Deployment, DeploymentCheckRun, PreflightRun, SmokeTestRun
 
 
 def _results_table(results):

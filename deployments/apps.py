@@ -9,4 +9,4 @@ class DeploymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the opsportal.W0xx deploy checks)
+        from deployments import checks  # noqa: F401  (registers the opsportal.W0xx deploy checks)

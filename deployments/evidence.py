@@ -5,7 +5,7 @@ overwrite them on its next run. A pass ticks the item with the run or the
 deployment as its evidence object; a failure blocks it and says why.
 """
 
-from .models import CheckStatus, Deployment, DeploymentCheckRun, DeploymentStatus
+from deployments.models import CheckStatus, Deployment, DeploymentCheckRun, DeploymentStatus
 
 try:  # pragma: no cover - which branch runs depends on what is merged
     from checklist.models import ChecklistItem, ItemStatus

@@ -22,11 +22,10 @@ from django.test import RequestFactory
 from django.urls import resolve
 from django.utils import timezone
 
+from deployments.checks import KNOWN_PLACEHOLDER_SECRETS
+from deployments.models import CheckStatus
+from deployments.services import CheckResult, check_run
 from monitoring import selectors as monitoring_selectors
-
-from .checks import KNOWN_PLACEHOLDER_SECRETS
-from .models import CheckStatus
-from .services import CheckResult, check_run
 
 PASS, FAIL, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.SKIP
 

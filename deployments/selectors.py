@@ -1,6 +1,6 @@
 """Reads for deployments."""
 
-from .models import CheckRunKind, Deployment, DeploymentCheckRun
+from deployments.models import CheckRunKind, Deployment, DeploymentCheckRun
 
 
 def check_run_latest(*, kind: str) -> DeploymentCheckRun | None:

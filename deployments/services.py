@@ -9,7 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import CheckRunKind, CheckStatus, Deployment, DeploymentCheckRun, DeploymentStatus
+from deployments.models import (
+    CheckRunKind,
+    CheckStatus,
+    Deployment,
+    DeploymentCheckRun,
+    DeploymentStatus,
+)
 
 
 @dataclasses.dataclass

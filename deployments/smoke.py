@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from .models import CheckStatus
-from .services import CheckResult, check_run
+from deployments.models import CheckStatus
+from deployments.services import CheckResult, check_run
 
 PASS, FAIL, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.SKIP
 NOT_IN_RELEASE = "not in this release's /api/schema"

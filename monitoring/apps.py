@@ -8,7 +8,7 @@ class MonitoringConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from .perf_middleware import install_query_timing
+        from monitoring.perf_middleware import install_query_timing
 
         # Once per database connection, not per request: a per-request
         # execute_wrapper costs a context manager and a thread-local lookup.

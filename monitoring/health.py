@@ -19,10 +19,9 @@ from health_check.exceptions import ServiceUnavailable, ServiceWarning
 from redis.asyncio import Redis as RedisClient
 
 from backups.selectors import backup_is_fresh
-
-from . import selectors
-from .models import Event
-from .selectors import rpc as rpc_selectors
+from monitoring import selectors
+from monitoring.models import Event
+from monitoring.selectors import rpc as rpc_selectors
 
 SCHEDULER_STALE_AFTER = datetime.timedelta(seconds=120)
 WEBSOCKET_FRESH_FOR = datetime.timedelta(seconds=60)

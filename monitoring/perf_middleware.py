@@ -16,7 +16,7 @@ import time
 from django.conf import settings
 from django.db import connections
 
-from .perf_recorder import recorder
+from monitoring.perf_recorder import recorder
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def install_query_timing(sender, connection, **kwargs):
 
 def perf_flush() -> int:
     """Write pending samples to rollups; on a database error keep them for the next try."""
-    from .services.performance import measurement_rollups_merge
+    from monitoring.services.performance import measurement_rollups_merge
 
     pending = recorder.drain()
     if not pending:

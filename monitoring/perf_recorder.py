@@ -10,7 +10,7 @@ sample was taken, so a late flush still lands in the right minute.
 import threading
 import time
 
-from .sketch import LogHistogram
+from monitoring.sketch import LogHistogram
 
 
 class Recorder:

@@ -6,7 +6,7 @@ from statistics import fmean
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models.incidents import (
+from monitoring.models.incidents import (
     ActionItem,
     ActionItemStatus,
     Incident,

@@ -8,7 +8,7 @@ Events here are validated (see `monitoring.services.event_schema`).
 
 from decimal import Decimal
 
-from .sketch import LogHistogram
+from monitoring.sketch import LogHistogram
 
 COUNTERS = ("trades", "trades_ok", "bags", "jupiter", "without_tpsl", "demo", "demo_ok",
             "commands", "commands_failed", "vibe", "tp", "sl")

@@ -1,8 +1,7 @@
 from celery import shared_task
 
+from monitoring.services import events, health, monitor
 from opsportal.postgresql.base import query_timeout
-
-from .services import events, health, monitor
 
 
 @shared_task

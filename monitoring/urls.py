@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import views, views_performance
-from .api import alerts, events, health, heartbeats, incidents, metrics, rpc
+from monitoring import views, views_performance
+from monitoring.api import alerts, events, health, heartbeats, incidents, metrics, rpc
 
 urlpatterns = [
     path("health", health.health_view, name="health"),

@@ -4,10 +4,10 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from .charts import line_chart
-from .selectors.dashboard import dashboard_hourly_series, dashboard_uptime_days
-from .selectors.metrics import metrics_current
-from .services.health import health_current
+from monitoring.charts import line_chart
+from monitoring.selectors.dashboard import dashboard_hourly_series, dashboard_uptime_days
+from monitoring.selectors.metrics import metrics_current
+from monitoring.services.health import health_current
 
 
 def _pct(value) -> str:

@@ -4,9 +4,13 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from .charts import line_chart
-from .models import PerformanceRegression
-from .selectors.performance import current_window, performance_current, performance_hourly_p95
+from monitoring.charts import line_chart
+from monitoring.models import PerformanceRegression
+from monitoring.selectors.performance import (
+    current_window,
+    performance_current,
+    performance_hourly_p95,
+)
 
 
 def _r(value):

@@ -14,10 +14,10 @@ class OpsportalConfig(AppConfig):
         admin.site.site_title = "opsportal"
         admin.site.index_title = "Operations portal"
 
-        from .audit import audit_register
+        from opsportal.audit import audit_register
 
         audit_register()
 
-        from .fields import strict_string_fields_install
+        from opsportal.fields import strict_string_fields_install
 
         strict_string_fields_install()

@@ -19,7 +19,7 @@ def audit_command_line(argv: list[str]):
         return
     from auditlog.context import set_extra_data
 
-    from .audit import command_line_actor
+    from opsportal.audit import command_line_actor
 
     with set_extra_data(context_data=command_line_actor(argv)):
         yield

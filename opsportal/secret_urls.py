@@ -11,7 +11,7 @@ the mask anywhere else is refused rather than stored.
 
 from django.core.exceptions import ValidationError
 
-from .redaction import MASK, mask_url
+from opsportal.redaction import MASK, mask_url
 
 ADMIN_GROUP = "Admin"
 SECRETS_SCOPE = "secrets"

@@ -1,20 +1,19 @@
 """Writes and workflows for backups. Modules: runs (backup runs), drills (restore and
 restore drills), retention, database and archives (the kinds), common."""
 
-from opsportal.scheduling import periodic_task_upsert
-
-from ..models import BackupPolicy
-from ..schedules import POLICY_DEFAULTS, SCHEDULES
-from .common import BackupError, Progress
-from .drills import backup_restore, restore_drill_run
-from .retention import backup_runs_prune
-from .runs import (
+from backups.models import BackupPolicy
+from backups.schedules import POLICY_DEFAULTS, SCHEDULES
+from backups.services.common import BackupError, Progress
+from backups.services.drills import backup_restore, restore_drill_run
+from backups.services.retention import backup_runs_prune
+from backups.services.runs import (
     backup_run_create,
     backup_run_execute,
     backup_run_now,
     backup_runs_reap,
     backup_runs_reap_stale,
 )
+from opsportal.scheduling import periodic_task_upsert
 
 __all__ = ["BackupError", "Progress", "backup_restore", "backup_run_create",
            "backup_run_execute", "backup_run_now", "backup_runs_prune", "backup_runs_reap",

@@ -13,9 +13,8 @@ from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
 from django_celery_beat.models import PeriodicTask
 
+from backups.services.common import BackupError, Progress
 from opsportal.redaction import URL_IN_TEXT, mask_url, url_secret_parts
-
-from .common import BackupError, Progress
 
 # --- Wallet keys ----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import environ
 import psycopg
 from psycopg import sql
 
-from .common import BackupError, Progress
+from backups.services.common import BackupError, Progress
 
 POSTGRES = "postgresql"
 SQLITE = "sqlite"

@@ -16,11 +16,11 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.utils import load_backend
 from django.utils import timezone
 
-from ..models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
-from ..selectors import backup_last_success
-from . import archives, database
-from .common import BackupError, Progress, archive_local, heartbeat, sha256_file
-from .runs import backup_runs_reap_stale, live_database
+from backups.models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
+from backups.selectors import backup_last_success
+from backups.services import archives, database
+from backups.services.common import BackupError, Progress, archive_local, heartbeat, sha256_file
+from backups.services.runs import backup_runs_reap_stale, live_database
 
 
 def _verify_checksum(path: Path, run: BackupRun) -> None:

@@ -4,9 +4,9 @@ import datetime
 
 from django.utils import timezone
 
-from ..models import BackupRun, BackupStatus
-from ..selectors import backup_policy
-from .common import storage_delete
+from backups.models import BackupRun, BackupStatus
+from backups.selectors import backup_policy
+from backups.services.common import storage_delete
 
 
 def backup_runs_prune(*, kind: str, now: datetime.datetime | None = None) -> list[int]:

@@ -11,9 +11,16 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from ..models import BackupKind, BackupRun, BackupRunEvent, BackupStatus, DrillVerdict, RestoreDrill
-from . import archives, database
-from .common import (
+from backups.models import (
+    BackupKind,
+    BackupRun,
+    BackupRunEvent,
+    BackupStatus,
+    DrillVerdict,
+    RestoreDrill,
+)
+from backups.services import archives, database
+from backups.services.common import (
     BackupError,
     Progress,
     backup_storage,

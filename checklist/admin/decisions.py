@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
-from ..models import LaunchDecision
-from ..selectors import readiness_compute, user_is_portal_admin
-from ..services.decisions import launch_decision_record
+from checklist.models import LaunchDecision
+from checklist.selectors import readiness_compute, user_is_portal_admin
+from checklist.services.decisions import launch_decision_record
 
 
 class DecisionForm(forms.ModelForm):

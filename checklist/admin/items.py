@@ -5,9 +5,14 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ..models import ChecklistItem, ChecklistItemEvent, ReadinessOverview, VerificationResult
-from ..services.items import checklist_item_save
-from ..services.verification import checklist_verify
+from checklist.models import (
+    ChecklistItem,
+    ChecklistItemEvent,
+    ReadinessOverview,
+    VerificationResult,
+)
+from checklist.services.items import checklist_item_save
+from checklist.services.verification import checklist_verify
 
 
 class EventInline(admin.TabularInline):

@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from ..models import Launch, LaunchStep, PostLaunchReview, StepStatus
-from ..services.launch import (
+from checklist.models import Launch, LaunchStep, PostLaunchReview, StepStatus
+from checklist.services.launch import (
     launch_ensure,
     launch_schedule,
     launch_step_finish,

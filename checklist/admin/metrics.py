@@ -3,8 +3,8 @@ import threading
 from django.contrib import admin
 from django.utils import timezone
 
-from ..models import SuccessMetric, SuccessMetricEntry
-from ..services.metrics import success_metrics_evaluate
+from checklist.models import SuccessMetric, SuccessMetricEntry
+from checklist.services.metrics import success_metrics_evaluate
 
 
 class EntryInline(admin.TabularInline):

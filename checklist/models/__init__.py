@@ -1,14 +1,14 @@
 # One module per aggregate; every model is imported here for Django.
-from .decisions import LaunchDecision
-from .items import (
+from checklist.models.decisions import LaunchDecision
+from checklist.models.items import (
     ChecklistItem,
     ChecklistItemEvent,
     ItemStatus,
     ReadinessOverview,
     VerificationResult,
 )
-from .launch import Launch, LaunchStep, PostLaunchReview, StepStatus
-from .metrics import SuccessMetric, SuccessMetricEntry
+from checklist.models.launch import Launch, LaunchStep, PostLaunchReview, StepStatus
+from checklist.models.metrics import SuccessMetric, SuccessMetricEntry
 
 __all__ = [
     "ChecklistItem", "ChecklistItemEvent", "ItemStatus", "ReadinessOverview",

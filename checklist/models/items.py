@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .evidence import EvidenceFields
+from checklist.models.evidence import EvidenceFields
 
 
 class ItemStatus(models.TextChoices):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from .evidence import EvidenceFields
+from checklist.models.evidence import EvidenceFields
 
 
 class Launch(models.Model):

@@ -1,5 +1,5 @@
 """Writes and workflows for launch readiness, one module per aggregate."""
 
-from .bootstrap import checklist_bootstrap
+from checklist.services.bootstrap import checklist_bootstrap
 
 __all__ = ["checklist_bootstrap"]

@@ -1,10 +1,9 @@
 """Idempotent set-up: the plan's checklist, launch steps, success metrics and schedules."""
 
+from checklist import plan_items
+from checklist.models import ChecklistItem, SuccessMetric
+from checklist.services.launch import launch_ensure
 from opsportal.scheduling import Schedule, periodic_task_upsert
-
-from .. import plan_items
-from ..models import ChecklistItem, SuccessMetric
-from .launch import launch_ensure
 
 SCHEDULES = [
     Schedule(name="checklist verify", task="checklist.tasks.checklist_verify_task",

@@ -4,13 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import ChecklistItem, ItemStatus, Launch, LaunchDecision
-from ..selectors import (
+from checklist.models import ChecklistItem, ItemStatus, Launch, LaunchDecision
+from checklist.selectors import (
     checklist_items_with_last_verification,
     readiness_compute,
     user_is_portal_admin,
 )
-from .items import checklist_item_set_status
+from checklist.services.items import checklist_item_set_status
 
 GO_ITEM_VERIFIER = "go_recorded"
 

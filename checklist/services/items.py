@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import ChecklistItem, ChecklistItemEvent, ItemStatus
+from checklist.models import ChecklistItem, ChecklistItemEvent, ItemStatus
 
 Kind = ChecklistItemEvent.Kind
 

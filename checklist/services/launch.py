@@ -7,9 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from backups.services import backup_run_now
-
-from .. import plan_items, sources
-from ..models import Launch, LaunchStep, PostLaunchReview, StepStatus
+from checklist import plan_items, sources
+from checklist.models import Launch, LaunchStep, PostLaunchReview, StepStatus
 
 DEFAULT_LAUNCH = "V1"
 

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .. import sources
-from ..models import SuccessMetric, SuccessMetricEntry
+from checklist import sources
+from checklist.models import SuccessMetric, SuccessMetricEntry
 
 COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
            "eq": operator.eq}

@@ -9,11 +9,11 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from ..models import ChecklistItem, ChecklistItemEvent, ItemStatus, VerificationResult
-from ..selectors import readiness_compute
-from ..verifiers import REGISTRY
-from .decisions import launch_decision_check_regression
-from .items import checklist_item_save
+from checklist.models import ChecklistItem, ChecklistItemEvent, ItemStatus, VerificationResult
+from checklist.selectors import readiness_compute
+from checklist.services.decisions import launch_decision_check_regression
+from checklist.services.items import checklist_item_save
+from checklist.verifiers import REGISTRY
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 # One module per aggregate's admin; importing registers them.
-from . import (  # noqa: F401
+from monitoring.admin import (  # noqa: F401
     alerts,
     events,
     health_samples,

@@ -3,9 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from opsportal.secret_urls import SecretUrlAdminMixin
-
-from ..models.alerts import (
+from monitoring.models.alerts import (
     Alert,
     AlertEvent,
     AlertRule,
@@ -13,7 +11,8 @@ from ..models.alerts import (
     NotificationChannel,
     Silence,
 )
-from ..services import alerts, notify
+from monitoring.services import alerts, notify
+from opsportal.secret_urls import SecretUrlAdminMixin
 
 
 @admin.register(AlertRule)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ..models import Event, EventRollup
+from monitoring.models import Event, EventRollup
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from ..models import ComponentState, MetricSnapshot, UptimeSample
-from ..services.health import health_refresh
-from .events import _ReadOnly
+from monitoring.admin.events import _ReadOnly
+from monitoring.models import ComponentState, MetricSnapshot, UptimeSample
+from monitoring.services.health import health_refresh
 
 
 @admin.register(ComponentState)

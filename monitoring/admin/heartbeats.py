@@ -3,9 +3,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from ..models import Heartbeat
-from ..selectors.heartbeats import heartbeat_status_at
-from ..services.heartbeats import heartbeats_refresh
+from monitoring.models import Heartbeat
+from monitoring.selectors.heartbeats import heartbeat_status_at
+from monitoring.services.heartbeats import heartbeats_refresh
 
 
 @admin.register(Heartbeat)

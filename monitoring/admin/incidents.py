@@ -18,9 +18,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .. import selectors_incidents as selectors
-from ..models.incidents import STATUS_ORDER, Incident, IncidentStatus, IncidentTimelineEntry
-from ..services import incidents as services
+from monitoring import selectors_incidents as selectors
+from monitoring.models.incidents import (
+    STATUS_ORDER,
+    Incident,
+    IncidentStatus,
+    IncidentTimelineEntry,
+)
+from monitoring.services import incidents as services
 
 
 class CommaListField(forms.CharField):

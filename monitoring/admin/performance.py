@@ -3,8 +3,8 @@ import datetime
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from ..models import Baseline, MeasurementRollup, PerformanceRegression
-from ..services.performance import baselines_establish
+from monitoring.models import Baseline, MeasurementRollup, PerformanceRegression
+from monitoring.services.performance import baselines_establish
 
 
 def _establish(modeladmin, request, queryset):

@@ -10,10 +10,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .. import selectors_incidents as selectors
-from ..models.incidents import ActionItem, ActionItemStatus, Postmortem, PostmortemStatus
-from ..services import incidents as services
-from .incidents import download_markdown
+from monitoring import selectors_incidents as selectors
+from monitoring.admin.incidents import download_markdown
+from monitoring.models.incidents import ActionItem, ActionItemStatus, Postmortem, PostmortemStatus
+from monitoring.services import incidents as services
 
 
 def _staff_only(db_field, kwargs):

@@ -2,10 +2,9 @@ from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 
+from monitoring.models import RpcEndpoint, RpcProbe, RpcSwitch
+from monitoring.services import rpc
 from opsportal.secret_urls import SecretUrlAdminMixin, masked_display
-
-from ..models import RpcEndpoint, RpcProbe, RpcSwitch
-from ..services import rpc
 
 
 class RpcProbeInline(admin.TabularInline):

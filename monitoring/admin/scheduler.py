@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ..models import SchedulerHeartbeat
+from monitoring.models import SchedulerHeartbeat
 
 
 @admin.register(SchedulerHeartbeat)

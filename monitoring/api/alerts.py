@@ -11,11 +11,10 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from monitoring.models.alerts import Alert, AlertRule, AlertState, NotificationChannel
+from monitoring.services import alert_rules, alerts, notify
 from opsportal.errors import drf_validation_error
 from opsportal.secret_urls import SecretUrlSerializerMixin, serializer_context
-
-from ..models.alerts import Alert, AlertRule, AlertState, NotificationChannel
-from ..services import alert_rules, alerts, notify
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):

@@ -8,11 +8,10 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from monitoring.models import Event
+from monitoring.services import event_schema
+from monitoring.services.events import events_ingest
 from opsportal.ratelimit import IngestTokenRateThrottle
-
-from ..models import Event
-from ..services import event_schema
-from ..services.events import events_ingest
 
 _TOO_LARGE = (f"at most {event_schema.MAX_EVENTS} events and "
               f"{event_schema.MAX_BODY_BYTES} bytes per request")

@@ -6,9 +6,9 @@ from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
-from ..models import Heartbeat, PingKind
-from ..selectors.heartbeats import heartbeat_status_at
-from ..services.heartbeats import heartbeat_create, heartbeat_ping
+from monitoring.models import Heartbeat, PingKind
+from monitoring.selectors.heartbeats import heartbeat_status_at
+from monitoring.services.heartbeats import heartbeat_create, heartbeat_ping
 
 
 class HeartbeatSerializer(serializers.ModelSerializer):

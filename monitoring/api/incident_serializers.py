@@ -8,9 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from opsportal.filters import QueryFilterSerializer
-
-from ..models.incidents import (
+from monitoring.models.incidents import (
     ActionItem,
     ActionItemStatus,
     Incident,
@@ -20,6 +18,7 @@ from ..models.incidents import (
     Severity,
     TimelineKind,
 )
+from opsportal.filters import QueryFilterSerializer
 
 # Kinds a client may post; status changes and milestone edits come only from the services.
 POSTABLE_KINDS = [TimelineKind.NOTE, TimelineKind.ACTION, TimelineKind.ALERT]

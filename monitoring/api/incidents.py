@@ -13,18 +13,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import TokenUser
-from opsportal.errors import drf_validation_error
-
-from .. import selectors_incidents as selectors
-from ..models.incidents import (
+from monitoring import selectors_incidents as selectors
+from monitoring.api import incident_serializers as s
+from monitoring.models.incidents import (
     ActionItem,
     Incident,
     IncidentTimelineEntry,
     Postmortem,
     PostmortemStatus,
 )
-from ..services import incidents as services
-from . import incident_serializers as s
+from monitoring.services import incidents as services
+from opsportal.errors import drf_validation_error
 
 
 def _actor(request):

@@ -7,9 +7,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..prometheus import prometheus_text
-from ..selectors.metrics import metrics_current
-from ..selectors.performance import performance_summary
+from monitoring.prometheus import prometheus_text
+from monitoring.selectors.metrics import metrics_current
+from monitoring.selectors.performance import performance_summary
 
 
 class PrometheusRenderer(BaseRenderer):

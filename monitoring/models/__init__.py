@@ -1,5 +1,5 @@
 # One module per aggregate; every model is imported here for Django.
-from .alerts import (
+from monitoring.models.alerts import (
     Alert,
     AlertEvent,
     AlertRule,
@@ -7,13 +7,18 @@ from .alerts import (
     NotificationChannel,
     Silence,
 )
-from .events import Event, EventRollup
-from .health_samples import ComponentState, HealthStatus, MetricSnapshot, UptimeSample
-from .heartbeats import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
-from .incidents import ActionItem, Incident, IncidentTimelineEntry, Postmortem
-from .performance import Baseline, MeasurementRollup, PerformanceRegression
-from .rpc import RpcEndpoint, RpcProbe, RpcSwitch
-from .scheduler import SchedulerHeartbeat
+from monitoring.models.events import Event, EventRollup
+from monitoring.models.health_samples import (
+    ComponentState,
+    HealthStatus,
+    MetricSnapshot,
+    UptimeSample,
+)
+from monitoring.models.heartbeats import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
+from monitoring.models.incidents import ActionItem, Incident, IncidentTimelineEntry, Postmortem
+from monitoring.models.performance import Baseline, MeasurementRollup, PerformanceRegression
+from monitoring.models.rpc import RpcEndpoint, RpcProbe, RpcSwitch
+from monitoring.models.scheduler import SchedulerHeartbeat
 
 __all__ = [
     "ActionItem", "Alert", "AlertEvent", "AlertRule", "Baseline", "ComponentState", "Event",

@@ -2,9 +2,13 @@
 
 from datetime import datetime
 
-from ..models import SchedulerHeartbeat
-from .heartbeats import heartbeat_status_at, heartbeats_overdue
-from .metrics import metric_sample_counts, metrics_current, metrics_with_sample_counts
+from monitoring.models import SchedulerHeartbeat
+from monitoring.selectors.heartbeats import heartbeat_status_at, heartbeats_overdue
+from monitoring.selectors.metrics import (
+    metric_sample_counts,
+    metrics_current,
+    metrics_with_sample_counts,
+)
 
 __all__ = [
     "heartbeat_status_at", "heartbeats_overdue", "metric_sample_counts", "metrics_current",

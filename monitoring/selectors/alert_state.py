@@ -3,8 +3,7 @@
 from datetime import datetime
 
 from backups import selectors as backup_selectors
-
-from . import rpc
+from monitoring.selectors import rpc
 
 
 def backup_state_values(*, now: datetime) -> dict:

@@ -1,8 +1,8 @@
 """Reads for launch readiness (the checklist's "Monitoring configured" verifier)."""
 
-from ..models import AlertRule, NotificationChannel
-from ..models.alerts import SEVERITY_RANK, Severity
-from ..services.alert_rules import PLAN_RULES
+from monitoring.models import AlertRule, NotificationChannel
+from monitoring.models.alerts import SEVERITY_RANK, Severity
+from monitoring.services.alert_rules import PLAN_RULES
 
 
 def alerting_configuration() -> dict:

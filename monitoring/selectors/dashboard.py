@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay
 
-from ..models import MetricSnapshot, UptimeSample
+from monitoring.models import MetricSnapshot, UptimeSample
 
 HOURS = 24
 DAYS = 30

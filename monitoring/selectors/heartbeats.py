@@ -2,7 +2,7 @@
 
 import datetime
 
-from ..models import Heartbeat, HeartbeatStatus, PingKind
+from monitoring.models import Heartbeat, HeartbeatStatus, PingKind
 
 
 def heartbeat_status_at(*, heartbeat: Heartbeat, now: datetime.datetime) -> str:

@@ -15,11 +15,11 @@ from collections import OrderedDict
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ..models import Event, EventRollup, UptimeSample
-from ..rollups import window_plan
-from ..tally import Tally
-from .alert_state import alert_state_values
-from .heartbeats import heartbeats_overdue
+from monitoring.models import Event, EventRollup, UptimeSample
+from monitoring.rollups import window_plan
+from monitoring.selectors.alert_state import alert_state_values
+from monitoring.selectors.heartbeats import heartbeats_overdue
+from monitoring.tally import Tally
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)

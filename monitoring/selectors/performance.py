@@ -4,9 +4,9 @@ import datetime
 
 from django.conf import settings
 
-from ..models import Baseline, EventRollup, MeasurementRollup
-from ..rollups import bucket_start
-from ..sketch import LogHistogram
+from monitoring.models import Baseline, EventRollup, MeasurementRollup
+from monitoring.rollups import bucket_start
+from monitoring.sketch import LogHistogram
 
 # From the bot's trade events (EventRollup's confirmation histogram).
 TRADE_CONFIRMATION = "trade_confirmation_ms"
@@ -106,7 +106,7 @@ def performance_alert_values(*, now: datetime.datetime) -> tuple[dict, dict]:
     open `PerformanceRegression` rows, which already applied each baseline's
     threshold and min_samples.
     """
-    from ..models import PerformanceRegression
+    from monitoring.models import PerformanceRegression
 
     current = performance_current(now=now)
     values: dict = {f"perf_p95_ratio.{name}": c["ratio"] for name, c in current.items()}
@@ -122,7 +122,7 @@ def performance_metric_values(*, now: datetime.datetime) -> dict:
 
 def performance_regression_lines() -> list[str]:
     """One line per open regression, for an alert notification's body."""
-    from ..models import PerformanceRegression
+    from monitoring.models import PerformanceRegression
 
     return [f"{r.measurement}: p95 {r.current_p95:.1f} vs baseline {r.baseline_p95:.1f} "
             f"({r.baseline.version}, {r.baseline.window_start:%Y-%m-%d %H:%M}–"

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from ..models import RpcEndpoint
+from monitoring.models import RpcEndpoint
 
 
 def rpc_active() -> RpcEndpoint | None:

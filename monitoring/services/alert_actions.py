@@ -8,9 +8,9 @@ from datetime import datetime
 
 from django.conf import settings
 
-from ..models.alerts import Action, Alert, AlertEvent, AlertEventKind, Severity
-from ..models.incidents import Incident, IncidentStatus, TimelineKind
-from . import incidents, rpc
+from monitoring.models.alerts import Action, Alert, AlertEvent, AlertEventKind, Severity
+from monitoring.models.incidents import Incident, IncidentStatus, TimelineKind
+from monitoring.services import incidents, rpc
 
 logger = logging.getLogger(__name__)
 

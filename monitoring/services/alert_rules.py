@@ -5,8 +5,7 @@ from datetime import datetime
 from django.db import transaction
 
 from backups.selectors import BACKUP_KINDS
-
-from ..models.alerts import Action, AlertRule, Severity, Silence
+from monitoring.models.alerts import Action, AlertRule, Severity, Silence
 
 RB = "/docs/runbook/"
 # The plan's four rules (CONTRACT.md) and the ones the launch adds. Bootstrap

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from ..models.alerts import (
+from monitoring.models.alerts import (
     HEARD_FIRING,
     Action,
     Alert,
@@ -33,10 +33,10 @@ from ..models.alerts import (
     Severity,
     Silence,
 )
-from ..models.incidents import TimelineKind
-from ..selectors import alert_state
-from ..selectors.performance import performance_regression_lines
-from . import alert_actions, incidents, notify
+from monitoring.models.incidents import TimelineKind
+from monitoring.selectors import alert_state
+from monitoring.selectors.performance import performance_regression_lines
+from monitoring.services import alert_actions, incidents, notify
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,7 @@
 """`bootstrap`'s monitoring part: schedules (and, as they come, rules and channels)."""
 
+from monitoring.services import alert_rules, events, health, monitor
 from opsportal.scheduling import periodic_task_upsert
-
-from . import alert_rules, events, health, monitor
 
 SCHEDULES = [*health.SCHEDULES, *monitor.SCHEDULES, *events.SCHEDULES]
 

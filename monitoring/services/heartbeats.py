@@ -5,8 +5,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
-from ..selectors.heartbeats import heartbeat_status_at
+from monitoring.models import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
+from monitoring.selectors.heartbeats import heartbeat_status_at
 
 
 def heartbeat_create(*, name: str, period_seconds: int, grace_seconds: int) -> Heartbeat:

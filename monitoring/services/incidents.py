@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models.incidents import (
+from monitoring.models.incidents import (
     MILESTONES,
     STATUS_ORDER,
     ActionItem,

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from backups.services import backup_runs_reap
+from monitoring.selectors.metrics import metrics_with_sample_counts
+from monitoring.selectors.performance import performance_alert_values
+from monitoring.services import alerts, health, heartbeats, performance, rpc, snapshots
 from opsportal.scheduling import Schedule
-
-from ..selectors.metrics import metrics_with_sample_counts
-from ..selectors.performance import performance_alert_values
-from . import alerts, health, heartbeats, performance, rpc, snapshots
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from opsportal.redaction import redact
-
-from ..models.alerts import (
+from monitoring.models.alerts import (
     SEVERITY_RANK,
     Alert,
     AlertEvent,
@@ -27,6 +25,7 @@ from ..models.alerts import (
     NotificationKind,
     Severity,
 )
+from opsportal.redaction import redact
 
 logger = logging.getLogger(__name__)
 

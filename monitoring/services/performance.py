@@ -8,11 +8,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from ..models import Baseline, MeasurementRollup, PerformanceRegression
-from ..perf_recorder import recorder
-from ..rollups import bucket_start
-from ..selectors.performance import measurement_histogram, performance_current, quantiles
-from ..sketch import LogHistogram
+from monitoring.models import Baseline, MeasurementRollup, PerformanceRegression
+from monitoring.perf_recorder import recorder
+from monitoring.rollups import bucket_start
+from monitoring.selectors.performance import measurement_histogram, performance_current, quantiles
+from monitoring.sketch import LogHistogram
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 SYSTEM_MEASUREMENTS = ("process_cpu_pct", "process_rss_mb", "host_cpu_pct", "host_mem_pct")
@@ -58,7 +58,7 @@ def system_sample_record(*, now: datetime.datetime) -> dict[str, float]:
     epoch = (now - _EPOCH).total_seconds()
     for name, value in values.items():
         recorder.add(name, value, epoch=epoch)
-    from ..perf_middleware import perf_flush
+    from monitoring.perf_middleware import perf_flush
 
     perf_flush()
     return values

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import RpcEndpoint, RpcProbe, RpcSwitch
-from ..selectors.rpc import rpc_active, rpc_active_down, rpc_state_values  # noqa: F401
+from monitoring.models import RpcEndpoint, RpcProbe, RpcSwitch
+from monitoring.selectors.rpc import rpc_active, rpc_active_down, rpc_state_values  # noqa: F401
 
 GET_HEALTH = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).encode()
 

@@ -2,8 +2,8 @@
 
 import datetime
 
-from ..models import MetricSnapshot
-from ..selectors.metrics import metrics_current
+from monitoring.models import MetricSnapshot
+from monitoring.selectors.metrics import metrics_current
 
 
 def metric_snapshot_take(*, now: datetime.datetime) -> MetricSnapshot:

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from .conftest import TIMEOUTS, WORKERS
-from .test_database_faults import _health_names
+from tests.faults.conftest import TIMEOUTS, WORKERS
+from tests.faults.test_database_faults import _health_names
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 

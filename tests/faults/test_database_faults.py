@@ -6,9 +6,8 @@ import uuid
 
 import pytest
 
+from tests.faults.conftest import DB_BOUND, WORKERS
 from tests.processes import wait_for
-
-from .conftest import DB_BOUND, WORKERS
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 

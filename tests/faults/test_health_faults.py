@@ -13,9 +13,8 @@ import time
 import psycopg
 import pytest
 
+from tests.faults.conftest import PG, TIMEOUTS, WORKERS
 from tests.processes import ROOT, start, stop, wait_for
-
-from .conftest import PG, TIMEOUTS, WORKERS
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 CELERY = str(ROOT / ".venv/bin/celery")

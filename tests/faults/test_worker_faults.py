@@ -10,9 +10,8 @@ import psycopg
 import pytest
 
 from tests.fault_proxy import FaultProxy
+from tests.faults.conftest import DB_BOUND, PG, TIMEOUTS
 from tests.processes import ROOT, child_env, start, stop, wait_for
-
-from .conftest import DB_BOUND, PG, TIMEOUTS
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 CELERY = str(ROOT / ".venv/bin/celery")

@@ -9,9 +9,8 @@ from monitoring.models import Alert, AlertEvent, AlertRule, Incident, Notificati
 from monitoring.services import alerts, notify, rpc
 from monitoring.services.alert_rules import silence_create
 from monitoring.services.incidents import incident_open
+from tests.monitoring.conftest import T0, rpc_server
 from tests.servers import RecordingServer
-
-from .conftest import T0, rpc_server
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from monitoring.models import (
 )
 from monitoring.services import alerts, notify, rpc
 from monitoring.services.alert_rules import alert_rules_bootstrap
-
-from .conftest import rpc_server
+from tests.monitoring.conftest import rpc_server
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,8 @@ from django.db import connection, transaction
 
 from monitoring.models import Alert, AlertEvent, AlertRule, Notification
 from monitoring.services.alert_rules import alert_rules_bootstrap
+from tests.monitoring.conftest import T0
 from tests.processes import ROOT, child_env, start, wait_for
-
-from .conftest import T0
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -6,9 +6,8 @@ from django.core.management import call_command
 from monitoring.selectors.metrics import metrics_current
 from monitoring.services import rpc
 from monitoring.services.alert_rules import alert_rules_bootstrap
+from tests.monitoring.conftest import rpc_server
 from tests.monitoring.events import ev, ingest
-
-from .conftest import rpc_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from monitoring.services import rpc
 from monitoring.services.health import health_evaluate
-
-from .conftest import rpc_server
+from tests.monitoring.conftest import rpc_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

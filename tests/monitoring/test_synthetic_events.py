@@ -15,8 +15,7 @@ from monitoring.models import Alert, AlertRule, Event, EventRollup
 from monitoring.selectors.metrics import metrics_current
 from monitoring.services.alert_rules import alert_rules_bootstrap
 from monitoring.services.alerts import alerts_tick
-
-from .events import ev, ingest, trade
+from tests.monitoring.events import ev, ingest, trade
 
 pytestmark = pytest.mark.django_db
 

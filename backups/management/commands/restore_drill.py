@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from backups.management.commands.restore import run_or_error
 from backups.services import Progress, restore_drill_run
-
-from .restore import run_or_error
 
 
 class Command(BaseCommand):
