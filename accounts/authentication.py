@@ -2,7 +2,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.services import api_token_authenticate
 from accounts.twofactor import TWO_FACTOR_REQUIRED, session_needs_second_factor
-from opsportal.audit import audit_note_token
+from common.audit import audit_note_token
 
 
 class TokenUser:

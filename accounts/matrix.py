@@ -45,22 +45,22 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "django_celery_beat.IntervalSchedule": (ALL_ROLES, frozenset({ADMIN})),
     "django_celery_beat.PeriodicTask": (ALL_ROLES, frozenset({ADMIN})),
     "django_celery_beat.SolarSchedule": (ALL_ROLES, frozenset({ADMIN})),
-    "monitoring.ActionItem": (ALL_ROLES, frozenset({OPERATOR, COMMANDER, ADMIN})),
-    "monitoring.Alert": (ALL_ROLES, NOBODY),  # raised by rules, acknowledged by people
-    "monitoring.AlertRule": _OPERATED,
-    "monitoring.Notification": (ALL_ROLES, NOBODY),
-    "monitoring.NotificationChannel": _OPERATED,
+    "incidents.ActionItem": (ALL_ROLES, frozenset({OPERATOR, COMMANDER, ADMIN})),
+    "alerting.Alert": (ALL_ROLES, NOBODY),  # raised by rules, acknowledged by people
+    "alerting.AlertRule": _OPERATED,
+    "alerting.Notification": (ALL_ROLES, NOBODY),
+    "alerting.NotificationChannel": _OPERATED,
     "monitoring.RpcEndpoint": _OPERATED,
     "monitoring.RpcProbe": _VIEW_ONLY,
     "monitoring.RpcSwitch": _VIEW_ONLY,
-    "monitoring.Silence": _OPERATED,
+    "alerting.Silence": _OPERATED,
     "monitoring.ComponentState": _VIEW_ONLY,
     "monitoring.Event": _VIEW_ONLY,
     "monitoring.EventRollup": _VIEW_ONLY,
     "monitoring.Heartbeat": _OPERATED,
-    "monitoring.Incident": (ALL_ROLES, frozenset({OPERATOR, COMMANDER, ADMIN})),
+    "incidents.Incident": (ALL_ROLES, frozenset({OPERATOR, COMMANDER, ADMIN})),
     "monitoring.MetricSnapshot": _VIEW_ONLY,
-    "monitoring.Postmortem": (ALL_ROLES, NOBODY),  # started from its incident
+    "incidents.Postmortem": (ALL_ROLES, NOBODY),  # started from its incident
     "monitoring.SchedulerHeartbeat": _VIEW_ONLY,
     "monitoring.UptimeSample": _VIEW_ONLY,
     "monitoring.Baseline": (ALL_ROLES, NOBODY),  # established by action or command

@@ -4,14 +4,16 @@ Keys are "app_label" (every model of the app) or "app_label.model"; values are
 the actions (view, add, change, delete). The most specific entry wins.
 """
 
-PORTAL_APPS = ("accounts", "monitoring", "backups", "checklist", "django_celery_beat",
-               "deployments")
+PORTAL_APPS = ("accounts", "monitoring", "alerting", "incidents", "backups", "checklist",
+               "django_celery_beat", "deployments")
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "Viewer": {app: ("view",) for app in PORTAL_APPS},
     "Operator": {
         "accounts": ("view",),
         "monitoring": ("view", "add", "change"),
+        "alerting": ("view", "add", "change"),
+        "incidents": ("view", "add", "change"),
         "backups": ("view", "add", "change"),
         "checklist": ("view", "add", "change"),
         # Decisions are signed by Admins only (the admin also refuses anyone else).
@@ -22,11 +24,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "Incident Commander": {
         **{app: ("view",) for app in PORTAL_APPS},
-        "monitoring.incident": ("view", "add", "change"),
-        "monitoring.incidenttimelineentry": ("view", "add", "change"),
-        "monitoring.postmortem": ("view", "add", "change"),
-        "monitoring.actionitem": ("view", "add", "change", "delete"),
-        "monitoring.alert": ("view", "change"),
+        "incidents.incident": ("view", "add", "change"),
+        "incidents.incidenttimelineentry": ("view", "add", "change"),
+        "incidents.postmortem": ("view", "add", "change"),
+        "incidents.actionitem": ("view", "add", "change", "delete"),
+        "alerting.alert": ("view", "change"),
     },
     "Admin": {
         **{app: ("view", "add", "change", "delete") for app in (*PORTAL_APPS, "auth")},

@@ -72,7 +72,7 @@ def api_token_revoke(*, token: ApiToken) -> bool:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     )
     if revoked:  # a conditional update sends no signal: tell the audit log ourselves
-        from opsportal.audit import audit_record_update
+        from common.audit import audit_record_update
 
         audit_record_update(instance=token, changes={"revoked_at": (None, now)})
     return revoked

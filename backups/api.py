@@ -9,7 +9,7 @@ from backups import selectors
 from backups.models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
 from backups.services import backup_run_create
 from backups.tasks import backup_run_execute_task
-from opsportal.filters import QueryFilterSerializer
+from common.filters import QueryFilterSerializer
 
 
 class BackupRunSerializer(serializers.ModelSerializer):

@@ -7,7 +7,7 @@
 import json
 
 from backups.models import BackupKind
-from opsportal.scheduling import Schedule
+from common.scheduling import Schedule
 
 HOUR = 3600
 DAY = 24 * HOUR

@@ -5,7 +5,7 @@ from django.conf import settings
 
 from backups.models import BackupRun
 from backups.services import backup_run_execute, backup_scheduled_run, restore_drill_run
-from opsportal.postgresql.base import query_timeout
+from common.postgresql.base import query_timeout
 
 # A dump or restore legitimately runs far longer than the global task limit; past
 # BACKUP_RUN_TIMEOUT_SECONDS the run counts as dead anyway, so that bounds the task.

@@ -32,16 +32,16 @@ def measure_command(url: str, n_minutes: int, per_minute: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from monitoring.models import Alert, AlertRule
+    from alerting.models import Alert, AlertRule
+    from alerting.services import alerts
+    from alerting.services.alert_rules import alert_rule_create
     from monitoring.selectors.metrics import metrics_with_sample_counts
-    from monitoring.services import alerts
-    from monitoring.services.alert_rules import alert_rule_create
 
     now = timezone.now()
     count = load(n_minutes, per_minute, now)
     with connection.cursor() as c:
-        c.execute("TRUNCATE monitoring_alertevent, monitoring_notification, monitoring_alert, "
-                  "monitoring_silence, monitoring_alertrule CASCADE")
+        c.execute("TRUNCATE alerting_alertevent, alerting_notification, alerting_alert, "
+                  "alerting_silence, alerting_alertrule CASCADE")
     for i in range(RULES):
         key, op, threshold = KEYS[i % len(KEYS)]
         alert_rule_create(name=f"bench rule {i:02d}", metric_key=key, operator=op,

@@ -18,6 +18,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import ScanStatus
 from accounts.selectors import SCAN_TOOLS, security_scan_latest
+from alerting.selectors import alerting_configuration
 from backups.selectors import (
     backup_is_fresh,
     backup_last_success,
@@ -26,7 +27,6 @@ from backups.selectors import (
 )
 from checklist.models import ChecklistItem, ItemStatus, LaunchDecision
 from monitoring.selectors import scheduler_last_seen
-from monitoring.selectors.alerting_readiness import alerting_configuration
 from monitoring.services.health import health_evaluate
 
 Result = tuple[bool, str, object | None]

@@ -206,7 +206,7 @@ class Rehearsal:
             "DOCS_SITE_DIR": str(ROOT / "var" / "site"), "LOG_FORMAT": "json",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(self.args.workers),
             # The load test measures capacity with one token: the per-token ingest
-            # throttle (600/min by default, tested in tests/opsportal/test_rate_limits.py)
+            # throttle (600/min by default, tested in tests/common/test_rate_limits.py)
             # stays on but high enough not to turn the measurement into 429s, nor to
             # throttle the smoke test that follows the rollback.
             "INGEST_RATE_LIMIT": "1000000/m",

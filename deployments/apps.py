@@ -7,6 +7,3 @@ class DeploymentsConfig(AppConfig):
     name = "deployments"
     verbose_name = "Deployments"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from deployments import checks  # noqa: F401  (registers the opsportal.W0xx deploy checks)

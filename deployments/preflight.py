@@ -22,10 +22,10 @@ from django.test import RequestFactory
 from django.urls import resolve
 from django.utils import timezone
 
-from deployments.checks import KNOWN_PLACEHOLDER_SECRETS
 from deployments.models import CheckStatus
 from deployments.services import CheckResult, check_run
 from monitoring import selectors as monitoring_selectors
+from opsportal.checks import KNOWN_PLACEHOLDER_SECRETS
 
 PASS, FAIL, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.SKIP
 
@@ -95,7 +95,7 @@ def check_migrations():
 
 
 def check_audit_append_only():
-    from opsportal.audit_guard import audit_guard_installed
+    from common.audit_guard import audit_guard_installed
 
     if not audit_guard_installed(connection):
         return FAIL, ("the audit table's append-only triggers are missing: run manage.py "
@@ -135,7 +135,7 @@ def _tcp_reachable(host: str, port: int) -> None:
 def check_notification_channels():
     import apprise
 
-    model = _model("monitoring.NotificationChannel")
+    model = _model("alerting.NotificationChannel")
     if model is None:
         return SKIP, "this release has no notification channels"
     channels = list(model.objects.filter(enabled=True))
@@ -217,7 +217,7 @@ def check_scheduler():
 
 
 def check_alert_rules():
-    model = _model("monitoring.AlertRule")
+    model = _model("alerting.AlertRule")
     if model is None:
         return SKIP, "this release has no alert rules"
     enabled = model.objects.filter(enabled=True).count()

@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from monitoring.services import events, health, monitor
-from opsportal.postgresql.base import query_timeout
+from common.postgresql.base import query_timeout
+from monitoring.services import events, health
 
 
 @shared_task
@@ -14,11 +14,6 @@ def scheduler_heartbeat() -> str:
 def health_refresh() -> str:
     _, body = health.health_refresh()
     return f"health {body['status']}"
-
-
-@shared_task
-def monitor_pass() -> str:
-    return "; ".join(monitor.monitor_pass())
 
 
 @shared_task

@@ -30,6 +30,6 @@ def _bound_database_round_trips(**kwargs):
     # The few long tasks (backups, pruning) lift the bound for themselves.
     from django.conf import settings
 
-    from opsportal.postgresql.base import query_timeout_set
+    from common.postgresql.base import query_timeout_set
 
     query_timeout_set(settings.DB_QUERY_TIMEOUT)

@@ -73,18 +73,21 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "health_check",
     "opsportal",
+    "common",
     "accounts",
     "backups",
     "monitoring",
-    "checklist",
+    "incidents",
+    "alerting",
     "deployments",
+    "checklist",
 ]
 
 MIDDLEWARE = [
     # First, so a route's time includes every other middleware (issue 9).
     "monitoring.perf_middleware.RequestTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "opsportal.middleware.StaticAndDocsMiddleware",
+    "common.middleware.StaticAndDocsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,7 +144,7 @@ else:
     # (opsportal/postgresql).
     _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 5))
     if _db["ENGINE"] == "django.db.backends.postgresql":
-        _db["ENGINE"] = "opsportal.postgresql"
+        _db["ENGINE"] = "common.postgresql"
 DB_QUERY_TIMEOUT = env.float("DB_QUERY_TIMEOUT", default=10.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -189,7 +192,7 @@ if env.str("BACKUP_ENCRYPTION_KEY_FILE", default=""):
     BACKUP_ENCRYPTION_KEYS = [k.strip() for k in _secret("BACKUP_ENCRYPTION_KEY").split(",")]
 WALLET_KEYS_DIR = env.path("WALLET_KEYS_DIR", default=str(VAR_DIR / "wallet_keys"))
 # Channel and RPC URLs are encrypted in the database with these Fernet keys (the first
-# encrypts); unset, keys derived from SECRET_KEY are used (opsportal/encryption.py).
+# encrypts); unset, keys derived from SECRET_KEY are used (common/encryption.py).
 FIELD_ENCRYPTION_KEYS = [k.strip() for k in (_secret("FIELD_ENCRYPTION_KEY") or "").split(",")
                          if k.strip()]
 # Backups go through Django's storage API (alias "backups"): the default is a
@@ -255,9 +258,9 @@ REST_FRAMEWORK = {
     # for a name, or null for a required field, would pass as text (issue 15.10).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "EXCEPTION_HANDLER": "opsportal.errors.api_exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "opsportal.negotiation.StrictContentNegotiation",
-    "DEFAULT_PAGINATION_CLASS": "opsportal.pagination.StrictLimitOffsetPagination",
+    "EXCEPTION_HANDLER": "common.errors.api_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.negotiation.StrictContentNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -275,18 +278,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     # The error answers (400/401/403/404/415) of every operation, in one place.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "opsportal.openapi.document_errors"],
+                             "common.openapi.document_errors"],
     # Several models have a `status`; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
-        "IncidentStatusEnum": "monitoring.models.incidents.IncidentStatus",
-        "PostmortemStatusEnum": "monitoring.models.incidents.PostmortemStatus",
-        "ActionItemStatusEnum": "monitoring.models.incidents.ActionItemStatus",
-        "IncidentSeverityEnum": "monitoring.models.incidents.Severity",
-        "AlertSeverityEnum": "monitoring.models.alerts.Severity",
-        "AlertStateEnum": "monitoring.models.alerts.AlertState",
-        "AlertOperatorEnum": "monitoring.models.alerts.Operator",
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "PostmortemStatusEnum": "incidents.models.PostmortemStatus",
+        "ActionItemStatusEnum": "incidents.models.ActionItemStatus",
+        "IncidentSeverityEnum": "incidents.models.Severity",
+        "AlertSeverityEnum": "alerting.models.Severity",
+        "AlertStateEnum": "alerting.models.AlertState",
+        "AlertOperatorEnum": "alerting.models.Operator",
         "BackupKindEnum": "backups.models.BackupKind",
-        "TimelineKindEnum": "monitoring.models.incidents.TimelineKind",
+        "TimelineKindEnum": "incidents.models.TimelineKind",
     },
 }
 
@@ -310,7 +313,7 @@ LOGGING = {
     "loggers": {"health_check": {"level": "ERROR"}},
 }
 
-# --- Alerting (monitoring.services.alerts / rpc / notify) ---------------------
+# --- Alerting (alerting.services.alerts / rpc / notify) ---------------------
 # Absolute base of links in notifications (runbook sections, the alert in admin).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A recovered higher-priority RPC endpoint is switched back to only after it has
@@ -351,7 +354,7 @@ CHECKLIST_VERIFICATION_RETENTION_DAYS = env.int("CHECKLIST_VERIFICATION_RETENTIO
 # --- Secrets kept out of logs (issue 11) ----------------------------------------
 # Every handler, whatever its formatter, passes records through the redaction filter.
 LOGGING.setdefault("filters", {})["redact_secrets"] = {
-    "()": "opsportal.redaction.RedactSecretsFilter"}
+    "()": "common.redaction.RedactSecretsFilter"}
 for _handler in LOGGING["handlers"].values():
     _handler.setdefault("filters", []).append("redact_secrets")
 
@@ -375,16 +378,16 @@ LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}
 # Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT=1 so X-Forwarded-For is used.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
 
-# --- Rate limits (issue 11, opsportal/ratelimit.py) ---------------------------
+# --- Rate limits (issue 11, common/ratelimit.py) ---------------------------
 # "N/s|m|h|d"; empty or 0 turns a limit off. Counted in the default cache: use a
 # shared Redis (CACHE_URL) when several web processes run, or each counts alone.
 INGEST_RATE_LIMIT = env.str("INGEST_RATE_LIMIT", default="600/m")   # per API token
 PING_RATE_LIMIT = env.str("PING_RATE_LIMIT", default="120/m")       # per client address
 LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="20/m")      # per client address
-MIDDLEWARE.insert(MIDDLEWARE.index("opsportal.middleware.StaticAndDocsMiddleware") + 1,
-                  "opsportal.ratelimit.RateLimitMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("common.middleware.StaticAndDocsMiddleware") + 1,
+                  "common.ratelimit.RateLimitMiddleware")
 
-# --- Audit log (issue 11, django-auditlog; models listed in opsportal/audit.py) ---
+# --- Audit log (issue 11, django-auditlog; models listed in common/audit.py) ---
 INSTALLED_APPS += ["auditlog"]
 # After authentication, so the signed-in user is the actor of each change.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-handler404 = "opsportal.errors.handler404"
-handler500 = "opsportal.errors.handler500"
+handler404 = "common.errors.handler404"
+handler500 = "common.errors.handler500"
 
 urlpatterns = [
     path("", include("monitoring.urls")),
+    path("", include("alerting.urls")),
+    path("", include("incidents.urls")),
     path("", include("backups.urls")),
     path("", include("checklist.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),

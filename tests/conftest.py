@@ -104,7 +104,7 @@ def _fresh_rate_limits():
     """Rate-limit and lockout counters live in the cache: each test starts with none."""
     from django.core.cache import cache
 
-    from opsportal.ratelimit import cache_failures_forget
+    from common.ratelimit import cache_failures_forget
 
     cache.clear()
     cache_failures_forget()

@@ -13,7 +13,7 @@ from backups.services.runs import (
     backup_runs_reap,
     backup_runs_reap_stale,
 )
-from opsportal.scheduling import periodic_task_upsert
+from common.scheduling import periodic_task_upsert
 
 __all__ = ["BackupError", "Progress", "backup_restore", "backup_run_create",
            "backup_run_execute", "backup_run_now", "backup_runs_prune", "backup_runs_reap",

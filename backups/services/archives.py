@@ -14,7 +14,7 @@ from django.views.debug import SafeExceptionReporterFilter
 from django_celery_beat.models import PeriodicTask
 
 from backups.services.common import BackupError, Progress
-from opsportal.redaction import URL_IN_TEXT, mask_url, url_secret_parts
+from common.redaction import URL_IN_TEXT, mask_url, url_secret_parts
 
 # --- Wallet keys ----------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from checklist import plan_items
 from checklist.models import ChecklistItem, SuccessMetric
 from checklist.services.launch import launch_ensure
-from opsportal.scheduling import Schedule, periodic_task_upsert
+from common.scheduling import Schedule, periodic_task_upsert
 
 SCHEDULES = [
     Schedule(name="checklist verify", task="checklist.tasks.checklist_verify_task",

@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 
+from common.secret_urls import SecretUrlAdminMixin, masked_display
 from monitoring.models import RpcEndpoint, RpcProbe, RpcSwitch
 from monitoring.services import rpc
-from opsportal.secret_urls import SecretUrlAdminMixin, masked_display
 
 
 class RpcProbeInline(admin.TabularInline):

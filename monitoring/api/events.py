@@ -8,10 +8,10 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.ratelimit import IngestTokenRateThrottle
 from monitoring.models import Event
 from monitoring.services import event_schema
 from monitoring.services.events import events_ingest
-from opsportal.ratelimit import IngestTokenRateThrottle
 
 _TOO_LARGE = (f"at most {event_schema.MAX_EVENTS} events and "
               f"{event_schema.MAX_BODY_BYTES} bytes per request")
@@ -21,7 +21,7 @@ EventErrors = inline_serializer("EventBatchErrors", {"errors": inline_serializer
     "EventError", {"index": serializers.IntegerField(allow_null=True),
                    "field": serializers.CharField(allow_blank=True),
                    "message": serializers.CharField()}, many=True)})
-Error = {"$ref": "#/components/schemas/Error"}  # opsportal/openapi.py
+Error = {"$ref": "#/components/schemas/Error"}  # common/openapi.py
 
 
 def _too_large(detail: str) -> Response:

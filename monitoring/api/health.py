@@ -4,7 +4,7 @@ workers, a WSGI layer in front of Django that answers it from memory.
 Why in front of Django: a /health flood must not take the CPU and threads that
 ingestion needs, and /health must answer within 1 s whatever hangs. The layer
 costs no middleware, session, user lookup or database round trip, and it paces
-each client address (opsportal.ratelimit.Pacer, HEALTH_RATE_LIMIT per process):
+each client address (common.ratelimit.Pacer, HEALTH_RATE_LIMIT per process):
 a client over its rate waits for its turn, a sleeping thread and no CPU, so
 closed-loop clients are slowed to the rate; a turn more than 0.5 s away is a 429
 after 0.5 s, and with every waiting place taken a 429 at once.
@@ -19,9 +19,9 @@ from django.conf import settings
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema
 
+from common.ratelimit import Pacer
 from monitoring.perf_recorder import recorder
 from monitoring.services import health as health_services
-from opsportal.ratelimit import Pacer
 
 # The whole answer, waiting included, stays within the contract's 1 s.
 ANSWER_WITHIN = 0.9

@@ -7,11 +7,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import drf_validation_error
+from common.redaction import mask_url
+from common.secret_urls import SecretUrlSerializerMixin, sees_secrets, serializer_context
 from monitoring.models import RpcEndpoint
 from monitoring.services import rpc
-from opsportal.errors import drf_validation_error
-from opsportal.redaction import mask_url
-from opsportal.secret_urls import SecretUrlSerializerMixin, sees_secrets, serializer_context
 
 
 class RpcEndpointSerializer(SecretUrlSerializerMixin, serializers.ModelSerializer):

@@ -3,8 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
-from opsportal.encryption import EncryptedURLField
-from opsportal.secret_urls import refuse_masked
+from common.encryption import EncryptedURLField
+from common.secret_urls import refuse_masked
 
 
 class RpcEndpoint(models.Model):

@@ -9,10 +9,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.scheduling import Schedule
 from monitoring.models import Event, EventRollup, HeartbeatPing, MetricSnapshot, UptimeSample
 from monitoring.rollups import FINEST, RESOLUTIONS, bucket_start
 from monitoring.tally import Tally
-from opsportal.scheduling import Schedule
 
 SCHEDULES = [
     Schedule(name="prune old events", task="monitoring.tasks.events_prune",

@@ -33,10 +33,10 @@ from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
+from common.postgresql.base import query_timeout
+from common.scheduling import Schedule
 from monitoring.health import Component, components
 from monitoring.models import ComponentState, SchedulerHeartbeat, UptimeSample
-from opsportal.postgresql.base import query_timeout
-from opsportal.scheduling import Schedule
 
 logger = logging.getLogger(__name__)
 

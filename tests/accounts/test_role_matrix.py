@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.matrix import ADMIN_MATRIX, API_MATRIX, PRINCIPALS, ROLES
 from accounts.services import api_token_create
-from monitoring.models import Incident
+from incidents.models import Incident
 
 pytestmark = pytest.mark.django_db
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -137,10 +137,10 @@ def test_api_writes_and_the_admin_grant_the_same_roles(roles):
 
 
 @pytest.mark.parametrize(("api_path", "admin_page", "body"), [
-    ("/api/v1/alert-rules", "/admin/monitoring/alertrule/add/",
+    ("/api/v1/alert-rules", "/admin/alerting/alertrule/add/",
      {"name": "ic rule", "metric_key": "backup_database_stale", "operator": ">=",
       "threshold": 1, "for_seconds": 0, "severity": "warning", "actions": ["notify"]}),
-    ("/api/v1/notification-channels", "/admin/monitoring/notificationchannel/add/",
+    ("/api/v1/notification-channels", "/admin/alerting/notificationchannel/add/",
      {"name": "ic hook", "url": "json://127.0.0.1:9/hook"}),
     ("/api/v1/rpc/endpoints", "/admin/monitoring/rpcendpoint/add/",
      {"name": "ic rpc", "url": "https://127.0.0.1:9/rpc", "priority": 9}),
@@ -162,7 +162,8 @@ def test_the_incident_commander_configures_nothing_through_the_api(roles, api_pa
 
 
 def _row_count(api_path: str) -> int:
-    from monitoring.models import AlertRule, Heartbeat, NotificationChannel, RpcEndpoint
+    from alerting.models import AlertRule, NotificationChannel
+    from monitoring.models import Heartbeat, RpcEndpoint
     model = {"/api/v1/alert-rules": AlertRule, "/api/v1/notification-channels":
              NotificationChannel, "/api/v1/rpc/endpoints": RpcEndpoint,
              "/api/v1/heartbeats": Heartbeat}[api_path]

@@ -16,10 +16,10 @@ import time
 import pytest
 from django.utils import timezone
 
+from alerting.services.alert_rules import alert_rules_bootstrap
 from backups.models import BackupRun, BackupStatus, DrillVerdict, RestoreDrill
 from backups.services.runs import archive_name
-from monitoring.services.alert_rules import alert_rules_bootstrap
-from monitoring.services.monitor import monitor_pass, step_backups
+from opsportal.minute import monitor_pass, step_backups
 from tests.processes import ROOT, child_env, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

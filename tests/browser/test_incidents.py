@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from monitoring.models import Incident
-from monitoring.services import incidents as services
+from incidents import services
+from incidents.models import Incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def test_a_commander_runs_an_incident_and_publishes_its_postmortem(
     login(incident_commander, "pw-commander")
 
     # Find it in the list and open it.
-    page.goto(f"{live_server.url}/admin/monitoring/incident/")
+    page.goto(f"{live_server.url}/admin/incidents/incident/")
     assert "overdue action items" in page.locator("#incident-stats").inner_text()
     page.get_by_role("link", name="Trade success rate below 95%").click()
     assert "Investigating" in page.locator(".incident-controls").inner_text()

@@ -2,10 +2,10 @@
 
 import pytest
 
+from alerting.models import AlertRule, NotificationChannel
+from alerting.services.alert_rules import alert_rules_bootstrap
 from checklist.models import ChecklistItem, ItemStatus
 from checklist.services.verification import checklist_verify
-from monitoring.models import AlertRule, NotificationChannel
-from monitoring.services.alert_rules import alert_rules_bootstrap
 
 pytestmark = pytest.mark.django_db
 

@@ -49,7 +49,8 @@ def test_it_passes_on_a_ready_deployment_and_records_the_run(prod_env):
         pytest.skip("production means PostgreSQL: on SQLite check --deploy warns opsportal.W001")
     from django.core.management import call_command
 
-    from monitoring.models import NotificationChannel, RpcEndpoint
+    from alerting.models import NotificationChannel
+    from monitoring.models import RpcEndpoint
     from tests.servers import RecordingServer
 
     scheduler_heartbeat_record()
@@ -110,7 +111,8 @@ def test_it_fails_when_migrations_are_unapplied_or_beat_is_silent(prod_env):
 
 
 def test_it_fails_when_a_channel_or_rpc_endpoint_is_unreachable(prod_env):
-    from monitoring.models import NotificationChannel, RpcEndpoint
+    from alerting.models import NotificationChannel
+    from monitoring.models import RpcEndpoint
 
     scheduler_heartbeat_record()
     NotificationChannel.objects.create(name="dead hook", url=f"json://127.0.0.1:{free_port()}/x")

@@ -7,11 +7,12 @@ from django.core.management import call_command
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from alerting.models import Alert
+from alerting.services.alert_rules import alert_rules_bootstrap
+from alerting.services.alerts import alerts_tick
 from deployments.models import SmokeTestRun
-from monitoring.models import Alert, Event
+from monitoring.models import Event
 from monitoring.selectors.metrics import metrics_current
-from monitoring.services.alert_rules import alert_rules_bootstrap
-from monitoring.services.alerts import alerts_tick
 from tests.monitoring.events import ingest, trade
 from tests.processes import free_port
 

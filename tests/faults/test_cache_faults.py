@@ -24,7 +24,7 @@ def test_the_cache_refuses_or_hangs(portal, mode):
     p.redis.set_mode(mode)
     _health_names(p, "cache", ok=False)
     # Ingestion is rate limited in the cache; with the cache gone it is served unlimited
-    # (opsportal/ratelimit.py says why), on every worker, within the cache's timeout.
+    # (common/ratelimit.py says why), on every worker, within the cache's timeout.
     during = [[f"cache-{mode}-during-{n}-{i}" for i in range(5)] for n in range(2 * WORKERS)]
     answers = p.concurrently([lambda ids=ids: p.ingest(ids) for ids in during])
     for answer in answers:

@@ -67,7 +67,7 @@ def celery_chain(tmp_path):
         subprocess.run(
             [str(ROOT / ".venv/bin/python"), "manage.py", "shell", "-c",
              "from monitoring.services.health import SCHEDULES; "
-             "from opsportal.scheduling import periodic_task_upsert; "
+             "from common.scheduling import periodic_task_upsert; "
              "[periodic_task_upsert(schedule=s) for s in SCHEDULES]"],
             cwd=ROOT, env=p.env, check=True, timeout=60, capture_output=True)
         for name, cmd in (("worker", ["worker", "--concurrency", "1", "--hostname",

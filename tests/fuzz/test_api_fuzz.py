@@ -28,10 +28,10 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from accounts.services import api_token_create
+from alerting.models import Alert, AlertRule
 from backups.services import backup_run_create
 from checklist.models import ChecklistItem
-from monitoring.models import Alert, AlertRule
-from monitoring.services import incidents
+from incidents import services as incidents
 from monitoring.services.heartbeats import heartbeat_create
 from monitoring.services.rpc import rpc_endpoint_create
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitoring.services import notify
-from monitoring.services.alert_rules import alert_rules_bootstrap
+from alerting.services import notify
+from alerting.services.alert_rules import alert_rules_bootstrap
 from monitoring.services.health import health_memory_clear
 from tests.servers import RecordingServer
 

@@ -1,4 +1,5 @@
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -8,9 +9,8 @@ from django_celery_beat.models import PeriodicTask
 
 from backups.services.runs import backup_run_now
 from monitoring.models import ComponentState, MetricSnapshot, SchedulerHeartbeat, UptimeSample
-from monitoring.services.bootstrap import monitoring_bootstrap
 from monitoring.services.health import health_memory_clear, health_refresh
-from monitoring.services.monitor import monitor_pass
+from opsportal.minute import monitor_pass
 from tests.monitoring.events import ev, ingest
 
 # The stored state is read in a separate thread (its own connection): commit for real.
@@ -107,9 +107,9 @@ def test_a_second_pass_in_the_same_minute_overwrites_the_uptime_sample():
 
 
 def test_bootstrap_schedules_the_minute_loop_and_the_health_refresh():
-    monitoring_bootstrap()
+    call_command("bootstrap", stdout=io.StringIO())
     tasks = {t.name: t for t in PeriodicTask.objects.all()}
-    assert tasks["monitor pass"].task == "monitoring.tasks.monitor_pass"
+    assert tasks["monitor pass"].task == "opsportal.tasks.monitor_pass"
     assert tasks["monitor pass"].interval.every == 60
     assert tasks["refresh component health"].interval.every == 15
     assert tasks["prune old events"].task == "monitoring.tasks.events_prune"

@@ -13,7 +13,6 @@ from monitoring.selectors.performance import (
     performance_metric_values,
     performance_regression_lines,
 )
-from monitoring.services.monitor import monitor_pass
 from monitoring.services.performance import (
     BaselineError,
     baseline_establish,
@@ -22,6 +21,7 @@ from monitoring.services.performance import (
     performance_regressions_check,
 )
 from monitoring.sketch import LogHistogram
+from opsportal.minute import monitor_pass
 from tests.monitoring.events import ingest, trade
 
 pytestmark = pytest.mark.django_db

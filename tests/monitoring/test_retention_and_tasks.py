@@ -7,6 +7,7 @@ from monitoring import tasks
 from monitoring.models import Event, EventRollup, HeartbeatPing, MetricSnapshot, UptimeSample
 from monitoring.services.events import events_prune
 from monitoring.services.heartbeats import heartbeat_create, heartbeat_ping
+from opsportal import tasks as opsportal_tasks
 from tests.monitoring.events import ev, ingest
 
 D = datetime.timedelta(days=1)
@@ -48,6 +49,6 @@ def test_the_periodic_tasks_return_a_short_summary():
     assert tasks.events_prune() == (
         "pruned 0 events, 0 rollups, 0 snapshots, 0 pings, 0 uptime_samples")
     assert tasks.health_refresh().startswith("health ")
-    summary = tasks.monitor_pass()
+    summary = opsportal_tasks.monitor_pass()
     assert summary.startswith("health: ") and "snapshot: 0 trades/h" in summary
     assert tasks.scheduler_heartbeat().startswith("scheduler heartbeat at ")

@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.html import escape
 from rest_framework.test import APIClient
 
-from monitoring.models import NotificationChannel, RpcEndpoint
-from monitoring.services import notify, rpc
-from opsportal.encryption import decrypt_text
-from opsportal.redaction import mask_url
+from alerting.models import NotificationChannel
+from alerting.services import notify
+from common.encryption import decrypt_text
+from common.redaction import mask_url
+from monitoring.models import RpcEndpoint
+from monitoring.services import rpc
 from tests.servers import RecordingServer
 
 pytestmark = pytest.mark.django_db
@@ -100,9 +102,9 @@ def test_a_masked_url_posted_back_is_refused_not_stored(write_client, secret_row
     assert not NotificationChannel.objects.filter(name="copy").exists()
 
 
-ADMIN_PAGES = ["/admin/monitoring/notificationchannel/",
-               "/admin/monitoring/notificationchannel/{telegram}/change/",
-               "/admin/monitoring/notificationchannel/{hook}/change/",
+ADMIN_PAGES = ["/admin/alerting/notificationchannel/",
+               "/admin/alerting/notificationchannel/{telegram}/change/",
+               "/admin/alerting/notificationchannel/{hook}/change/",
                "/admin/monitoring/rpcendpoint/",
                "/admin/monitoring/rpcendpoint/{endpoint}/change/"]
 
@@ -136,7 +138,7 @@ def test_the_admin_shows_admins_the_urls_whole(client, portal_admin, secret_rows
 def test_an_operator_saving_a_masked_url_keeps_the_real_one(client, operator, secret_rows):
     telegram, hook, endpoint = secret_rows
     client.force_login(operator)
-    page = f"/admin/monitoring/notificationchannel/{hook.pk}/change/"
+    page = f"/admin/alerting/notificationchannel/{hook.pk}/change/"
     form = {"name": "hook", "url": mask_url(hook.url), "min_severity": "page",
             "escalation_level": 1, "enabled": "on"}
     response = client.post(page, form)
@@ -169,7 +171,7 @@ def test_an_operator_saving_a_masked_url_keeps_the_real_one(client, operator, se
 
 def test_the_columns_hold_no_plaintext(secret_rows):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT url FROM monitoring_notificationchannel "
+        cursor.execute("SELECT url FROM alerting_notificationchannel "
                        "UNION ALL SELECT url FROM monitoring_rpcendpoint")
         stored = [row[0] for row in cursor.fetchall()]
     assert len(stored) == 3
@@ -180,7 +182,7 @@ def test_the_columns_hold_no_plaintext(secret_rows):
 def test_the_audit_log_keeps_no_credential(client, operator, secret_rows):
     telegram, hook, endpoint = secret_rows
     client.force_login(operator)
-    client.post(f"/admin/monitoring/notificationchannel/{telegram.pk}/change/", {
+    client.post(f"/admin/alerting/notificationchannel/{telegram.pk}/change/", {
         "name": "telegram", "url": "tgram://987654321:BBHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/1",
         "min_severity": "page", "escalation_level": 0, "enabled": "on"})
     entries = LogEntry.objects.filter(object_pk__in=[str(r.pk) for r in secret_rows])

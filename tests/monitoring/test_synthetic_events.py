@@ -11,10 +11,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
-from monitoring.models import Alert, AlertRule, Event, EventRollup
+from alerting.models import Alert, AlertRule
+from alerting.services.alert_rules import alert_rules_bootstrap
+from alerting.services.alerts import alerts_tick
+from monitoring.models import Event, EventRollup
 from monitoring.selectors.metrics import metrics_current
-from monitoring.services.alert_rules import alert_rules_bootstrap
-from monitoring.services.alerts import alerts_tick
 from tests.monitoring.events import ev, ingest, trade
 
 pytestmark = pytest.mark.django_db

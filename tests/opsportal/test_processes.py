@@ -5,8 +5,8 @@ import urllib.request
 
 import pytest
 
+from common.scheduling import Schedule, periodic_task_upsert
 from monitoring.selectors import scheduler_last_seen
-from opsportal.scheduling import Schedule, periodic_task_upsert
 from tests.processes import ROOT, child_env, free_port, start, stop, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -6,10 +6,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.services import roles_bootstrap
+from alerting.services.alert_rules import alert_rules_bootstrap
 from backups.services import backups_bootstrap
 from checklist.services import checklist_bootstrap
+from common.encryption import encrypted_fields_rotate
+from common.scheduling import periodic_task_upsert
 from monitoring.services.bootstrap import monitoring_bootstrap
-from opsportal.encryption import encrypted_fields_rotate
+from opsportal import minute
 
 
 class Command(BaseCommand):
@@ -26,6 +29,8 @@ class Command(BaseCommand):
                 *roles_bootstrap(),
                 *backups_bootstrap(),
                 *monitoring_bootstrap(),
+                *self._minute_loop(),
+                *alert_rules_bootstrap(),
                 *checklist_bootstrap(),
                 *encrypted_fields_rotate(),
             ]
@@ -34,6 +39,10 @@ class Command(BaseCommand):
         if admin_username:
             self.stdout.write(self._ensure_admin(admin_username, admin_password))
         self.stdout.write(self.style.SUCCESS("bootstrap complete"))
+
+    def _minute_loop(self) -> list[str]:
+        created = [s.name for s in minute.SCHEDULES if periodic_task_upsert(schedule=s)]
+        return [f"minute loop schedule: {len(minute.SCHEDULES)} ({len(created)} new)"]
 
     def _ensure_admin(self, username: str, password: str | None) -> str:
         User = get_user_model()

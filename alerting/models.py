@@ -1,0 +1,299 @@
+"""Alerting: rules, alerts (one row per episode) with their append-only history,
+notification channels, deliveries and silences."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from backups.selectors import BACKUP_KINDS
+from common.encryption import EncryptedCharField
+from common.secret_urls import refuse_masked
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "info"
+    WARNING = "warning", "warning"
+    PAGE = "page", "page"
+
+
+SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.PAGE: 2}
+
+
+class Operator(models.TextChoices):
+    GT = ">", ">"
+    GE = ">=", ">="
+    LT = "<", "<"
+    LE = "<=", "<="
+    EQ = "==", "=="
+    NE = "!=", "!="
+
+
+class Action(models.TextChoices):
+    PAGE = "page", "page"
+    NOTIFY = "notify", "notify"
+    FAILOVER_RPC = "failover_rpc", "failover_rpc"
+    RECONNECT_WEBSOCKET = "reconnect_websocket", "reconnect_websocket"
+    OPEN_INCIDENT = "open_incident", "open_incident"
+
+
+# What a rule may watch: the /metrics JSON keys (dotted for nested values) and the
+# RPC, heartbeat and backup state keys the minute loop adds to them.
+METRIC_KEYS = (
+    "trades_24h", "trades_per_hour", "error_rate", "trade_success_rate",
+    "tp_triggers_24h", "sl_triggers_24h", "tp_sl_trigger_rate", "bags_share_24h",
+    "jupiter_share_24h", "partner_fees_sol_24h", "trades_without_tpsl_24h",
+    "confirmation_ms.p50", "confirmation_ms.p95", "confirmation_ms.p99",
+    "demo_success_rate_24h", "vibe_p95_ms_24h", "websocket_connected",
+    "db_pool_utilization", "uptime_24h", "uptime_30d",
+    "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
+    "rpc_endpoints_healthy", "heartbeats_late", "backup_database_stale",
+    "backup_database_age_seconds", "perf_regressions",
+    # 1 while the newest finished backup of the kind failed (alert rules only).
+    *(f"backup_failed.{kind}" for kind in BACKUP_KINDS),
+)
+# Families with a key per member: rate_limit_usage.<api>.
+METRIC_KEY_PREFIXES = ("rate_limit_usage.",)
+
+
+# perf_p95_ratio.<measurement>: measurement names may hold dots (http.<route>).
+PERF_RATIO_PREFIX = "perf_p95_ratio."
+
+
+def validate_metric_key(value: str) -> None:
+    if value.startswith(PERF_RATIO_PREFIX) and len(value) > len(PERF_RATIO_PREFIX):
+        return
+    if value in METRIC_KEYS or (value.startswith(METRIC_KEY_PREFIXES)
+                                and len(value.split(".")) == 2 and value.split(".")[1]):
+        return
+    raise ValidationError(f"unknown metric key {value!r}; choose one of "
+                          f"{', '.join(METRIC_KEYS)}, rate_limit_usage.<api> or "
+                          f"perf_p95_ratio.<measurement>")
+
+
+class AlertRule(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    metric_key = models.CharField(
+        max_length=100, validators=[validate_metric_key],
+        help_text="A key of /metrics (dotted for nested values, e.g. confirmation_ms.p95).")
+    operator = models.CharField(max_length=2, choices=Operator.choices)
+    threshold = models.FloatField()
+    for_seconds = models.PositiveIntegerField(
+        default=0, help_text="How long the condition must hold before the alert fires.")
+    min_events = models.PositiveIntegerField(
+        default=0, help_text="Fewer events than this behind the value: the condition is "
+        "not evaluated (a quiet hour never pages).")
+    severity = models.CharField(max_length=10, choices=Severity.choices,
+                                default=Severity.WARNING)
+    actions = models.JSONField(default=list, blank=True)
+    labels = models.JSONField(default=dict, blank=True,
+                              help_text='e.g. {"component": "rpc"}; silences match on them.')
+    depends_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="dependents",
+        help_text="While this parent rule's alert is firing, this rule's alerts are held "
+        "back as its consequence.")
+    runbook_url = models.CharField(max_length=300, blank=True)
+    renotify_seconds = models.PositiveIntegerField(
+        default=0, help_text="Re-send an unacknowledged page this often (0: never).")
+    escalate_after_seconds = models.PositiveIntegerField(
+        default=900, help_text="An unacknowledged page reaches the next escalation level "
+        "of channels after this long.")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if not isinstance(self.actions, list) or not all(
+                isinstance(a, str) for a in self.actions):
+            raise ValidationError({"actions": "must be a list of action names"})
+        unknown = sorted(set(self.actions) - set(Action.values))
+        if unknown:
+            raise ValidationError({"actions": f"unknown action(s) {', '.join(unknown)}; "
+                                   f"choose from {', '.join(Action.values)}"})
+        if not isinstance(self.labels, dict) or not all(
+                isinstance(v, str) for v in self.labels.values()):
+            raise ValidationError({"labels": "must be an object of string values"})
+        if self.depends_on_id and self.depends_on_id == self.pk:
+            raise ValidationError({"depends_on": "a rule cannot depend on itself"})
+
+    @property
+    def condition_text(self) -> str:
+        return f"{self.metric_key} {self.operator} {self.threshold:g}"
+
+
+class AlertState(models.TextChoices):
+    PENDING = "pending", "pending"
+    FIRING = "firing", "firing"
+    RESOLVED = "resolved", "resolved"
+
+
+OPEN_STATES = (AlertState.PENDING, AlertState.FIRING)
+
+
+class Alert(models.Model):
+    """One episode of a rule's condition: pending → firing → resolved."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    state = models.CharField(max_length=10, choices=AlertState.choices,
+                             default=AlertState.PENDING)
+    started_at = models.DateTimeField(help_text="When the condition first held.")
+    fired_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True, help_text="Last value seen.")
+    # When the remediation actions ran (they run even during a silence).
+    actions_at = models.DateTimeField(null=True, blank=True)
+    # When the firing notification and the actions went out; null while held back
+    # by a silence or a firing parent rule.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveIntegerField(default=0)
+    silenced = models.BooleanField(default=False)
+    suppressed = models.BooleanField(default=False)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    acknowledged_label = models.CharField(max_length=150, blank=True)
+    # The incident the rule's open_incident action opened for this episode.
+    incident = models.ForeignKey("incidents.Incident", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="alerts")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["state", "-started_at"])]
+        constraints = [
+            # At most one open episode per rule: the database itself refuses the
+            # second pending alert a concurrent evaluator tries to create.
+            models.UniqueConstraint(fields=["rule"], condition=Q(state__in=OPEN_STATES),
+                                    name="one_open_alert_per_rule"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule.name} [{self.state}] since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class AlertEventKind(models.TextChoices):
+    PENDING = "pending", "pending"
+    FIRED = "fired", "fired"
+    RESOLVED = "resolved", "resolved"
+    CLEARED = "cleared", "cleared before firing"
+    SILENCED = "silenced", "silenced"
+    SUPPRESSED = "suppressed", "suppressed by parent"
+    NOTIFIED = "notified", "notified"
+    NOTIFY_FAILED = "notify_failed", "notification failed"
+    ACTION = "action", "action"
+    ACTION_FAILED = "action_failed", "action failed"
+    ACKNOWLEDGED = "acknowledged", "acknowledged"
+    ESCALATED = "escalated", "escalated"
+    RENOTIFIED = "renotified", "re-notified"
+
+
+class AlertEvent(models.Model):
+    """Append-only history of an alert: every transition, action and delivery."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=AlertEventKind.choices)
+    text = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%H:%M:%S} {self.kind}: {self.text}"
+
+
+class NotificationChannel(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    # Carries bot tokens and keys: encrypted at rest, masked below Admin (docs/security.md).
+    url = EncryptedCharField(max_length=500, validators=[refuse_masked],
+                             help_text="An Apprise URL: json://, mailto://, "
+                             "tgram://, pagerduty://, slack://, ...")
+    min_severity = models.CharField(max_length=10, choices=Severity.choices,
+                                    default=Severity.WARNING)
+    escalation_level = models.PositiveIntegerField(
+        default=0, help_text="0: told when an alert fires; 1, 2, ...: told when an "
+        "unacknowledged page escalates to that level.")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["escalation_level", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class NotificationKind(models.TextChoices):
+    FIRING = "firing", "firing"
+    RESOLVED = "resolved", "resolved"
+    ESCALATION = "escalation", "escalation"
+    RENOTIFY = "renotify", "re-notify"
+    TEST = "test", "test"
+
+
+# Kinds that mean "this channel heard the alert fire": it is owed the resolve.
+HEARD_FIRING = (NotificationKind.FIRING, NotificationKind.ESCALATION)
+
+
+class Notification(models.Model):
+    """One message to one channel; undelivered ones are retried by later evaluations."""
+
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="notifications")
+    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE,
+                                related_name="notifications")
+    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
+    title = models.CharField(max_length=250)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["delivered_at", "attempts"])]
+
+    def __str__(self):
+        return f"{self.kind} → {self.channel}: {self.title}"
+
+
+class Silence(models.Model):
+    """A maintenance window: matching alerts are recorded but not sent."""
+
+    rule = models.ForeignKey(AlertRule, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="silences")
+    labels = models.JSONField(default=dict, blank=True,
+                              help_text="Matches rules carrying all of these labels.")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+
+    def __str__(self):
+        target = self.rule.name if self.rule_id else ", ".join(
+            f"{k}={v}" for k, v in self.labels.items())
+        return f"silence {target} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+    def clean(self):
+        if not self.rule_id and not self.labels:
+            raise ValidationError("A silence needs a rule or labels to match.")
+        if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "must be after starts_at"})
+
+    def matches(self, rule: AlertRule) -> bool:
+        if self.rule_id:
+            return self.rule_id == rule.pk
+        return all(rule.labels.get(k) == v for k, v in self.labels.items())

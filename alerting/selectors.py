@@ -1,0 +1,23 @@
+"""Reads for launch readiness (the checklist's "Monitoring configured" verifier)."""
+
+from alerting.models import SEVERITY_RANK, AlertRule, NotificationChannel, Severity
+from alerting.services.alert_rules import PLAN_RULES
+
+
+def alerting_configuration() -> dict:
+    """The plan's alert rules that are missing or disabled, the enabled channels, and the
+    enabled rules whose severity no enabled first-level channel receives."""
+    rules = {r.name: r for r in AlertRule.objects.all()}
+    plan_names = [spec["name"] for spec in PLAN_RULES]
+    channels = list(NotificationChannel.objects.filter(enabled=True, escalation_level=0))
+    ranks = [SEVERITY_RANK[Severity(c.min_severity)] for c in channels]
+    enabled = [r for r in rules.values() if r.enabled]
+    return {
+        "rules_enabled": sorted(r.name for r in enabled),
+        "plan_rules_missing": [n for n in plan_names if n not in rules],
+        "plan_rules_disabled": [n for n in plan_names if n in rules and not rules[n].enabled],
+        "channels_enabled": sorted(c.name for c in channels),
+        "rules_unheard": sorted(r.name for r in enabled
+                                if not any(rank <= SEVERITY_RANK[Severity(r.severity)]
+                                           for rank in ranks)),
+    }

@@ -1,0 +1,127 @@
+"""What a firing alert does: its remediation actions, each recorded on its history."""
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import datetime
+
+from django.conf import settings
+
+from alerting.models import Action, Alert, AlertEvent, AlertEventKind, Severity
+from incidents import services as incidents
+from incidents.models import Incident, IncidentStatus, TimelineKind
+from monitoring.services import rpc
+
+logger = logging.getLogger(__name__)
+
+
+def _record(alert: Alert, now: datetime, action: str, ok: bool, text: str, **data) -> str:
+    AlertEvent.objects.create(
+        alert=alert, at=now, kind=AlertEventKind.ACTION if ok else AlertEventKind.ACTION_FAILED,
+        text=f"{action}: {text}", data={"action": action, "ok": ok, **data})
+    return f"{action}: {text}"
+
+
+def bot_control_post(*, action: str) -> tuple[bool, str]:
+    """POST {"action": ...} to BOT_CONTROL_URL within the outbound timeout."""
+    if not settings.BOT_CONTROL_URL:
+        return False, "BOT_CONTROL_URL is not set"
+    request = urllib.request.Request(
+        settings.BOT_CONTROL_URL, data=json.dumps({"action": action}).encode(), method="POST",
+        headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=settings.OUTBOUND_TIMEOUT_SECONDS) as r:
+            return True, f"bot control answered HTTP {r.status}"
+    except urllib.error.HTTPError as exc:
+        return False, f"bot control answered HTTP {exc.code}"
+    except urllib.error.URLError as exc:  # refused, DNS
+        return False, f"bot control unreachable: {exc.reason}"[:300]
+    except OSError as exc:  # timeout
+        return False, f"bot control unreachable: {exc}"[:300]
+
+
+# An alert's severity as the incident severity it opens.
+INCIDENT_SEVERITY = {Severity.PAGE: "sev2", Severity.WARNING: "sev3", Severity.INFO: "sev4"}
+
+
+def _on_open_incidents(*, text: str, now: datetime, data: dict) -> int:
+    """Record a remediation on every open incident's timeline (who is fixing what)."""
+    open_ = Incident.objects.exclude(status=IncidentStatus.RESOLVED)
+    for incident in open_:
+        incidents.incident_timeline_add(incident=incident, kind=TimelineKind.ACTION, text=text,
+                                        author_label="opsportal alerting", at=now, data=data)
+    return len(open_)
+
+
+def action_failover_rpc(*, alert: Alert, now: datetime) -> str:
+    before = rpc.rpc_active()
+    switch = rpc.rpc_failover(now=now)
+    if switch is None:
+        still = rpc.rpc_active()
+        if still and before and still.pk != before.pk:
+            return _record(alert, now, Action.FAILOVER_RPC, True,
+                           f"already switched to {still.name}")
+        return _record(alert, now, Action.FAILOVER_RPC, False,
+                       "no healthy backup endpoint to switch to")
+    src = switch.from_endpoint.name if switch.from_endpoint else "none"
+    text = f"active RPC switched from {src} to {switch.to_endpoint.name}"
+    _on_open_incidents(text=f"Alert {alert.rule.name!r}: {text}", now=now,
+                       data={"alert": alert.pk, "action": Action.FAILOVER_RPC})
+    return _record(alert, now, Action.FAILOVER_RPC, True, text, switch=switch.pk,
+                   to=switch.to_endpoint.name)
+
+
+def action_reconnect_websocket(*, alert: Alert, now: datetime) -> str:
+    ok, text = bot_control_post(action="reconnect_websocket")
+    _on_open_incidents(
+        text=f"Alert {alert.rule.name!r}: asked the bot to reconnect its WebSocket ({text})",
+        now=now, data={"alert": alert.pk, "action": Action.RECONNECT_WEBSOCKET, "ok": ok})
+    return _record(alert, now, Action.RECONNECT_WEBSOCKET, ok, text)
+
+
+def action_open_incident(*, alert: Alert, now: datetime) -> str:
+    """Open an investigating incident for this episode and link it to the alert."""
+    rule = alert.rule
+    if alert.incident_id:
+        return _record(alert, now, Action.OPEN_INCIDENT, True,
+                       f"incident #{alert.incident_id} already open")
+    value = f" (value {alert.value:g})" if alert.value is not None else ""
+    incident = incidents.incident_open(
+        title=f"{rule.name}: {rule.condition_text}"[:200],
+        severity=INCIDENT_SEVERITY[Severity(rule.severity)],
+        summary=f"Opened by alert rule {rule.name!r}: {rule.condition_text}{value} since "
+                f"{alert.fired_at:%Y-%m-%d %H:%M} UTC. Runbook: {rule.runbook_url or '-'}",
+        source=f"alert rule: {rule.name}"[:100], actor=f"rule:{rule.name}"[:100], at=now,
+        affected_components=[rule.labels["component"]] if rule.labels.get("component")
+        else [])
+    Alert.objects.filter(pk=alert.pk).update(incident=incident)
+    alert.incident = incident
+    incidents.incident_timeline_add(
+        incident=incident, kind=TimelineKind.ALERT, at=now, author_label="opsportal alerting",
+        text=f"Alert {rule.name!r} fired: {rule.condition_text}{value}",
+        data={"alert": alert.pk})
+    return _record(alert, now, Action.OPEN_INCIDENT, True,
+                   f"opened incident #{incident.pk} (investigating)", incident=incident.pk)
+
+
+REMEDIATIONS = {
+    Action.FAILOVER_RPC: action_failover_rpc,
+    Action.RECONNECT_WEBSOCKET: action_reconnect_websocket,
+    Action.OPEN_INCIDENT: action_open_incident,
+}
+
+
+def alert_actions_run(*, alert: Alert, now: datetime) -> list[str]:
+    """Run the rule's remediation actions (page/notify are notifications, not here)."""
+    outcomes = []
+    for name in alert.rule.actions:
+        fn = REMEDIATIONS.get(name)
+        if fn is None:
+            continue
+        try:
+            outcomes.append(fn(alert=alert, now=now))
+        except Exception as exc:  # one broken action must not stop the others
+            logger.exception("alert action %s crashed", name)
+            outcomes.append(_record(alert, now, name, False, f"crashed: {exc}"))
+    return outcomes

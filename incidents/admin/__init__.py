@@ -1,0 +1,2 @@
+# The incident and postmortem admins; importing registers them.
+from incidents.admin import incidents, postmortems  # noqa: F401
