@@ -36,7 +36,7 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Both logs through the portal's redaction filter: a `?token=` in the query is masked.
-logger_class = "opsportal.gunicorn_logging.RedactingLogger"
+logger_class = "common.gunicorn_logging.RedactingLogger"
 # One JSON object per request, like the application's own logs (LOG_FORMAT=json).
 access_log_format = (
     '{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", '
