@@ -45,6 +45,10 @@ lint: install
 
 test: install var/secret_key
 	$(BIN)/ruff check .
+	# The architecture (docs/developer-guide.md): the import direction, and types in
+	# every app's services and selectors.
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	# The site first: the portal serves it at /docs/ and the smoke test checks that.
 	$(BIN)/mkdocs build --strict -q -d var/site
 	$(PY) -m pytest $(PYTEST_ARGS)

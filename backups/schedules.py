@@ -14,7 +14,7 @@ DAY = 24 * HOUR
 WEEK = 7 * DAY
 
 # kind -> (schedule seconds, grace seconds, keep last N, keep D days)
-POLICY_DEFAULTS = {
+POLICY_DEFAULTS: dict[str, tuple[int, int, int, int]] = {
     BackupKind.DATABASE: (6 * HOUR, HOUR, 8, 7),
     BackupKind.WALLET_KEYS: (DAY, 2 * HOUR, 7, 30),
     BackupKind.CONFIG: (DAY, 2 * HOUR, 7, 30),

@@ -1,5 +1,6 @@
 """Reads for backups; other apps (monitoring, checklist) call only these."""
 
+import dataclasses
 import datetime
 
 from django.db.models import QuerySet
@@ -61,18 +62,41 @@ def _ago(delta: datetime.timedelta) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def backup_is_fresh(*, kind: str, now: datetime.datetime | None = None) -> tuple[bool, str]:
-    """True while the last successful run is younger than its schedule plus grace."""
+@dataclasses.dataclass(frozen=True)
+class BackupFreshness:
+    """The one backup-freshness rule: the last successful run of a kind is fresh while
+    it is younger than its schedule plus grace. /health, the alert rules' state and
+    the checklist all read it from here."""
+
+    kind: str
+    last: BackupRun | None
+    age: datetime.timedelta | None  # None: no successful run yet
+    limit: datetime.timedelta | None  # schedule + grace; None (not read) without a run
+
+    @property
+    def fresh(self) -> bool:
+        return self.age is not None and self.limit is not None and self.age <= self.limit
+
+
+def backup_freshness(*, kind: str, now: datetime.datetime | None = None) -> BackupFreshness:
     now = now or timezone.now()
     last = backup_last_success(kind=kind)
-    if last is None:
-        return False, f"no successful {kind} backup yet"
+    if last is None or last.finished_at is None:
+        return BackupFreshness(kind=kind, last=last, age=None, limit=None)
     policy = backup_policy(kind=kind)
     limit = datetime.timedelta(seconds=policy.schedule_seconds + policy.grace_seconds)
-    age = now - last.finished_at
-    if age > limit:
-        return False, f"last {kind} backup {_ago(age)} ago, over its {_ago(limit)} limit"
-    return True, f"last {kind} backup {_ago(age)} ago"
+    return BackupFreshness(kind=kind, last=last, age=now - last.finished_at, limit=limit)
+
+
+def backup_is_fresh(*, kind: str, now: datetime.datetime | None = None) -> tuple[bool, str]:
+    """backup_freshness with its one-line reason."""
+    state = backup_freshness(kind=kind, now=now)
+    if state.age is None or state.limit is None:
+        return False, f"no successful {kind} backup yet"
+    if not state.fresh:
+        return False, (f"last {kind} backup {_ago(state.age)} ago, over its "
+                       f"{_ago(state.limit)} limit")
+    return True, f"last {kind} backup {_ago(state.age)} ago"
 
 
 def restore_drill_last(*, passed_only: bool = False) -> RestoreDrill | None:

@@ -1,6 +1,7 @@
 """Numbers other apps measure, read through their public selectors only."""
 
 from monitoring.selectors import metrics_current
+from monitoring.selectors.metrics import metric_lookup
 
 
 def metrics_now() -> dict:
@@ -10,9 +11,4 @@ def metrics_now() -> dict:
 
 def metric_value(metrics: dict | None, dotted_key: str):
     """metrics["confirmation_ms"]["p95"] for "confirmation_ms.p95"; None when absent."""
-    value = metrics
-    for part in dotted_key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
+    return metric_lookup(metrics, dotted_key)

@@ -4,6 +4,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -111,6 +112,11 @@ def deployment_finish(*, deployment: Deployment, ok: bool, load: dict | None = N
     return deployment
 
 
+def _when(value: str) -> Any:
+    # None for a malformed time: full_clean and the NOT NULL column refuse it, as before.
+    return parse_datetime(value)
+
+
 def deployment_record(*, summary: dict) -> Deployment:
     """Store a finished rehearsal described by `deploy/staging.py`'s JSON summary.
 
@@ -121,7 +127,7 @@ def deployment_record(*, summary: dict) -> Deployment:
         deployment = Deployment(
             environment=summary.get("environment", "staging"),
             version=summary["version"], previous_version=summary.get("previous_version", ""),
-            started_at=parse_datetime(summary["started_at"]), steps=summary.get("steps", []),
+            started_at=_when(summary["started_at"]), steps=summary.get("steps", []),
         )
         deployment.full_clean()
         deployment.save()
@@ -129,7 +135,7 @@ def deployment_record(*, summary: dict) -> Deployment:
             check_run_record(
                 kind=run["kind"], target=run.get("target", ""), deployment=deployment,
                 results=[CheckResult(**r) for r in run["results"]],
-                started_at=parse_datetime(run["started_at"]),
+                started_at=_when(run["started_at"]),
                 finished_at=parse_datetime(run["finished_at"]),
             )
         return deployment_finish(deployment=deployment, ok=summary["ok"],

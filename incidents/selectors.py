@@ -118,7 +118,7 @@ def postmortem_export(*, postmortem: Postmortem) -> dict:
             "title": incident.title,
             "severity": incident.severity,
             "status": incident.status,
-            "commander": incident.commander.get_username() if incident.commander_id else None,
+            "commander": incident.commander.get_username() if incident.commander else None,
             "affected_components": incident.affected_components,
             "started_at": _iso(incident.started_at),
             "detected_at": _iso(incident.detected_at),
@@ -154,7 +154,7 @@ def postmortem_export(*, postmortem: Postmortem) -> dict:
         ],
         "action_items": [
             {"id": i.pk, "title": i.title,
-             "owner": i.owner.get_username() if i.owner_id else None,
+             "owner": i.owner.get_username() if i.owner else None,
              "due_date": i.due_date.isoformat() if i.due_date else None, "status": i.status}
             for i in items
         ],

@@ -191,7 +191,7 @@ def incident_commander_assign(
     if current.commander_id == (commander.pk if commander else None):
         return incident
     at = at or timezone.now()
-    old = current.commander.get_username() if current.commander_id else None
+    old = current.commander.get_username() if current.commander else None
     current.commander = commander
     if commander is not None and current.acknowledged_at is None:
         current.acknowledged_at = max(at, current.detected_at)

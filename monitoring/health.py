@@ -62,7 +62,9 @@ class Broker(HealthCheck):
             return self._folders_writable()
         if scheme == "memory":
             return None
-        from opsportal.celery import app
+        # The project's Celery app (opsportal/__init__.py loads it first), without
+        # importing the configuration from an app.
+        from celery import current_app as app
 
         try:
             with app.connection_for_write(connect_timeout=timeout) as conn:

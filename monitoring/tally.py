@@ -24,15 +24,29 @@ def _later(a, b):
 
 
 class Tally:
+    # The COUNTERS, set in __init__; declared for the type checker.
+    trades: int
+    trades_ok: int
+    bags: int
+    jupiter: int
+    without_tpsl: int
+    demo: int
+    demo_ok: int
+    commands: int
+    commands_failed: int
+    vibe: int
+    tp: int
+    sl: int
+
     def __init__(self):
         for name in COUNTERS:
             setattr(self, name, 0)
         self.fees = Decimal(0)
         self.confirmation = LogHistogram()  # confirmation_ms of successful trades
         self.vibe_ms = LogHistogram()  # duration_ms of /vibe commands
-        self.ws = None  # [epoch, connected]
-        self.db_pool = None  # [epoch, in_use, size]
-        self.rpc_ok = None  # [epoch, endpoint] of the latest ok rpc_status
+        self.ws: list | None = None  # [epoch, connected]
+        self.db_pool: list | None = None  # [epoch, in_use, size]
+        self.rpc_ok: list | None = None  # [epoch, endpoint] of the latest ok rpc_status
         self.rate_limit: dict[str, list] = {}  # api -> [epoch, used, limit]
 
     def add(self, event: dict, ts_epoch: float) -> None:

@@ -37,6 +37,7 @@ from alerting.services import alert_actions, notify
 from incidents import services as incidents
 from incidents.models import TimelineKind
 from monitoring.selectors import alert_state
+from monitoring.selectors.metrics import metric_lookup
 from monitoring.selectors.performance import performance_regression_lines
 
 logger = logging.getLogger(__name__)
@@ -47,12 +48,8 @@ BACKUP_FAILED = "backup_failed."
 
 
 def metric_value(values: Mapping[str, Any], key: str) -> float | None:
-    """values["a.b"] or values["a"]["b"] as a number; None if absent or not a number."""
-    value: Any = values.get(key)
-    if value is None and "." in key:
-        value = values
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
+    """The value at `key` (metric_lookup) as a number; None if absent or not a number."""
+    value = metric_lookup(values, key)
     if isinstance(value, bool):
         return float(value)
     try:
@@ -89,7 +86,8 @@ def _parent_firing(rule: AlertRule) -> AlertRule | None:
     return None
 
 
-def _message(alert: Alert, kind: str, now: datetime, outcomes: list[str] = ()) -> tuple:
+def _message(alert: Alert, kind: str, now: datetime,
+             outcomes: tuple[str, ...] | list[str] = ()) -> tuple:
     rule = alert.rule
     title = f"[{kind.upper()}:{rule.severity}] {rule.name}"
     lines = [f"{rule.condition_text} (value {alert.value:g})" if alert.value is not None
@@ -123,7 +121,8 @@ def _queue(alert, channels, kind, now, outcomes=()) -> list[Notification]:
 
 def _step(*, rule: AlertRule, now: datetime, values, samples, silences) -> tuple[list, list]:
     """One rule's transition in one locked transaction; (summary lines, work after commit)."""
-    lines, after = [], []
+    lines: list[str] = []
+    after: list = []
     AlertRule.objects.select_for_update().filter(pk=rule.pk).first()  # serialises evaluators
     alert = Alert.objects.select_related("rule", "incident").filter(
         rule=rule, state__in=(AlertState.PENDING, AlertState.FIRING)).first()
@@ -147,7 +146,7 @@ def _step(*, rule: AlertRule, now: datetime, values, samples, silences) -> tuple
             # The resolve goes to every channel that heard it fire, silence or not;
             # nobody who never heard the page gets a resolve out of the blue.
             after += _queue(alert, heard, NotificationKind.RESOLVED, now)
-            if alert.incident_id:
+            if alert.incident is not None:
                 incidents.incident_timeline_add(
                     incident=alert.incident, kind=TimelineKind.ALERT, at=now,
                     author_label="opsportal alerting", data={"alert": alert.pk},

@@ -36,6 +36,6 @@ def backups_bootstrap() -> list[str]:
             kind=kind, defaults={"schedule_seconds": seconds, "grace_seconds": grace,
                                  "keep_last": keep_last, "keep_days": keep_days})
         new_policies += created
-    created = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
+    scheduled = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
     return [f"backup policies: {len(POLICY_DEFAULTS)} ({new_policies} new)",
-            f"backup schedules: {len(SCHEDULES)} ({len(created)} new)"]
+            f"backup schedules: {len(SCHEDULES)} ({len(scheduled)} new)"]

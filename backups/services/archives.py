@@ -70,8 +70,9 @@ def wallet_keys_open(*, path: Path) -> dict[str, bytes]:
     out = {}
     with tarfile.open(fileobj=io.BytesIO(plain), mode="r") as tar:
         for member in tar.getmembers():
-            if member.isfile():
-                out[member.name] = tar.extractfile(member).read()
+            extracted = tar.extractfile(member) if member.isfile() else None
+            if extracted is not None:
+                out[member.name] = extracted.read()
     return out
 
 

@@ -191,7 +191,8 @@ def _filesystem_now(root: Path) -> float:
         return os.fstat(probe.fileno()).st_mtime
 
 
-def staging_leftovers_remove(*, older_than_seconds: int, keep: set[str] = frozenset()) -> int:
+def staging_leftovers_remove(*, older_than_seconds: int,
+                             keep: frozenset[str] | set[str] = frozenset()) -> int:
     """Remove `.tmp-*` files a killed run left in a local backup directory.
 
     `keep`: storage names of runs still queued or running; their staged files are

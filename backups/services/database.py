@@ -98,7 +98,7 @@ def pg_table_counts(conn: psycopg.Connection) -> dict[str, int]:
     for schema, table in tables:
         query = sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema),
                                                              sql.Identifier(table))
-        counts[f"{schema}.{table}"] = conn.execute(query).fetchone()[0]
+        (counts[f"{schema}.{table}"],) = conn.execute(query).fetchone() or (0,)
     return counts
 
 
@@ -121,7 +121,10 @@ def pg_dump(*, db: DbTarget, dest: Path, progress: Progress) -> dict:
             raise BackupError(f"pg_dump {client} does not match the server's major version "
                               f"{server}: refusing to dump")
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        exported = conn.execute("SELECT pg_export_snapshot()").fetchone()
+        if exported is None:
+            raise BackupError("PostgreSQL exported no snapshot: refusing to dump")
+        snapshot = exported[0]
         counts = pg_table_counts(conn)
         with tempfile.TemporaryFile() as errors:
             proc = subprocess.Popen(
@@ -180,7 +183,7 @@ def pg_restore(*, archive: Path, target: DbTarget, clean: bool, progress: Progre
     proc = subprocess.Popen([*cmd, str(archive)], env=target.env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     last_lines: list[str] = []
-    for line in proc.stderr:
+    for line in proc.stderr or ():  # stderr=PIPE: always a stream
         line = line.rstrip()
         last_lines = [*last_lines[-4:], line]
         match = re.search(r'processing data for table "([^"]+)"', line)

@@ -18,7 +18,7 @@ def backup_runs_prune(*, kind: str, now: datetime.datetime | None = None) -> lis
                 .order_by("-finished_at", "-id"))
     cutoff = now - datetime.timedelta(days=policy.keep_days)
     keep = {r.pk for r in runs[:policy.keep_last]} | {r.pk for r in runs
-                                                      if r.finished_at >= cutoff}
+                                                      if r.finished_at and r.finished_at >= cutoff}
     pruned = []
     for run in runs:
         if run.pk in keep:

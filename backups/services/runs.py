@@ -36,7 +36,7 @@ from backups.services.common import (
 
 logger = logging.getLogger(__name__)
 
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     BackupStatus.QUEUED: {BackupStatus.RUNNING, BackupStatus.FAILED},
     BackupStatus.RUNNING: {BackupStatus.SUCCEEDED, BackupStatus.FAILED},
 }
@@ -210,8 +210,9 @@ def _check(*, kind: str, path: Path, manifest: dict) -> None:
 def _extension(kind: str) -> str:
     if kind == BackupKind.DATABASE:
         return ".dump" if live_database().vendor == database.POSTGRES else ".sqlite3"
-    return {BackupKind.WALLET_KEYS: ".tar.fernet", BackupKind.CONFIG: ".json",
-            BackupKind.LOGS: ".tar.gz"}[kind]
+    extensions: dict[str, str] = {BackupKind.WALLET_KEYS: ".tar.fernet",
+                                  BackupKind.CONFIG: ".json", BackupKind.LOGS: ".tar.gz"}
+    return extensions[kind]
 
 
 def _one_line(exc: Exception) -> str:

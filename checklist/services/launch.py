@@ -44,6 +44,8 @@ def launch_ensure(*, name: str = DEFAULT_LAUNCH) -> tuple[Launch, int]:
 
 
 def _due_times_refresh(launch: Launch) -> None:
+    if launch.launch_at is None:
+        return
     for step in launch.steps.all():
         due = launch.launch_at + timedelta(minutes=step.offset_minutes)
         if step.due_at != due:

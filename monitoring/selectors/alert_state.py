@@ -8,15 +8,11 @@ from monitoring.selectors import rpc
 
 def backup_state_values(*, now: datetime) -> dict:
     """backup_database_stale (1/0) and the age of the last good database backup."""
-    # backup_is_fresh's rule (schedule + grace), reading the last run only once.
-    last = backup_selectors.backup_last_success(kind="database")
-    if last is None:
-        return {"backup_database_stale": 1, "backup_database_age_seconds": None}
-    policy = backup_selectors.backup_policy(kind="database")
-    age = (now - last.finished_at).total_seconds()
+    state = backup_selectors.backup_freshness(kind="database", now=now)
     return {
-        "backup_database_stale": int(age > policy.schedule_seconds + policy.grace_seconds),
-        "backup_database_age_seconds": round(age, 1),
+        "backup_database_stale": int(not state.fresh),
+        "backup_database_age_seconds": (round(state.age.total_seconds(), 1)
+                                        if state.age is not None else None),
     }
 
 
@@ -36,9 +32,10 @@ def backup_alert_lines(*, kind: str, now: datetime) -> list[str]:
     if failed is not None:
         lines.append(f"Run #{failed.pk} ({failed.trigger}) failed at "
                      f"{failed.finished_at:%Y-%m-%d %H:%M:%S} UTC: {failed.error or '(no reason)'}")
-    last = backup_selectors.backup_last_success(kind=kind)
-    lines.append(f"Last successful {kind} backup: run #{last.pk}, "
-                 f"{(now - last.finished_at).total_seconds() / 3600:.1f} h ago" if last
+    state = backup_selectors.backup_freshness(kind=kind, now=now)
+    lines.append(f"Last successful {kind} backup: run #{state.last.pk}, "
+                 f"{state.age.total_seconds() / 3600:.1f} h ago"
+                 if state.last is not None and state.age is not None
                  else f"No successful {kind} backup is stored.")
     return lines
 

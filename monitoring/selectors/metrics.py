@@ -11,6 +11,8 @@ while the rows read stay bounded however many events are stored.
 import datetime
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -49,7 +51,8 @@ class _RollupCache:
     """
 
     def __init__(self, size: int = 1024):  # a plan needs ~100; small keeps GC passes cheap
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.lock = size, threading.Lock()
+        self.items: OrderedDict = OrderedDict()
 
     def tallies(self, match: Q) -> list[tuple[int, datetime.datetime, Tally]]:
         rows = list(EventRollup.objects.filter(match)
@@ -142,7 +145,7 @@ def _compute(now: datetime.datetime) -> tuple[dict, dict]:
         "partner_fees_sol_24h": str(day.fees.normalize()) if day.fees else "0",
         "trades_without_tpsl_24h": day.without_tpsl,
         "confirmation_ms": {
-            name: None if percentile(q) is None else round(percentile(q), 2)
+            name: _rounded(percentile(q))
             for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
         },
         "demo_success_rate_24h": _ratio(day.demo_ok, day.demo),
@@ -193,3 +196,21 @@ def metric_sample_counts(*, now: datetime.datetime | None = None) -> dict[str, i
 def metrics_with_sample_counts(*, now: datetime.datetime | None = None) -> tuple[dict, dict]:
     """Both of the above from one computation (what alert evaluation should call)."""
     return _compute(now or timezone.now())
+
+
+def metric_lookup(values: Mapping[str, Any] | None, key: str) -> Any:
+    """One value of the /metrics JSON by its dotted key, the one rule every reader uses
+    (alert rules, success metrics, launch figures): values["a.b"] if stored flat, else
+    values["a"]["b"]; None when absent."""
+    if not values:
+        return None
+    value: Any = values.get(key)
+    if value is None and "." in key:
+        value = values
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

@@ -21,9 +21,9 @@ def measurement_histogram(*, measurement: str, start: datetime.datetime,
         for data in rows.values_list("data", flat=True):
             hist.merge(LogHistogram.from_json(data.get("confirmation")))
         return hist
-    rows = MeasurementRollup.objects.filter(measurement=measurement, seconds=seconds,
-                                            start__gte=start, start__lt=end)
-    for data in rows.values_list("data", flat=True):
+    measured = MeasurementRollup.objects.filter(measurement=measurement, seconds=seconds,
+                                                start__gte=start, start__lt=end)
+    for data in measured.values_list("data", flat=True):
         hist.merge(LogHistogram.from_json(data))
     return hist
 
@@ -141,9 +141,9 @@ def performance_hourly_p95(*, measurement: str, now: datetime.datetime) -> list[
         for start, data in rows.values_list("start", "data"):
             by_hour[start] = LogHistogram.from_json(data.get("confirmation"))
     else:
-        rows = MeasurementRollup.objects.filter(measurement=measurement, seconds=3600,
-                                                start__gte=first, start__lte=last)
-        for start, data in rows.values_list("start", "data"):
+        measured = MeasurementRollup.objects.filter(measurement=measurement, seconds=3600,
+                                                    start__gte=first, start__lte=last)
+        for start, data in measured.values_list("start", "data"):
             by_hour[start] = LogHistogram.from_json(data)
     hours = [first + datetime.timedelta(hours=i) for i in range(24)]
     return [{"hour": h, "p95": by_hour[h].quantile(0.95) if h in by_hour else None}

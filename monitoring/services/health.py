@@ -228,9 +228,9 @@ def _probe() -> None:
     for c in live:
         if c.name in out:
             checks[c.name] = {**out[c.name], "at": at}
-        elif busy[c.name] is not None:
+        elif (since := busy[c.name]) is not None:
             checks[c.name] = {"ok": False, "critical": c.critical, "duration_ms": 0.0, "at": at,
-                              "detail": f"no answer for {at - busy[c.name]:.0f} s"}
+                              "detail": f"no answer for {at - since:.0f} s"}
         else:
             checks[c.name] = {**_timed_out(c, budget), "at": at}
     rest = [c for c in every if c.name not in LIVE]
@@ -243,7 +243,7 @@ def _probe() -> None:
             checks[c.name] = previous.get(c.name) or {
                 "ok": False, "critical": c.critical, "duration_ms": 0.0, "at": at,
                 "detail": "not checked: the database is unavailable"}
-    elif age <= settings.HEALTH_STALE_SECONDS:
+    elif row is not None and age <= settings.HEALTH_STALE_SECONDS:
         for c in rest:
             if c.name in row["body"]["checks"]:
                 checks[c.name] = {**row["body"]["checks"][c.name], "at": at - max(0.0, age)}

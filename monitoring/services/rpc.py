@@ -106,8 +106,10 @@ def rpc_failover(*, now: datetime) -> RpcSwitch | None:
         active = RpcEndpoint.objects.select_for_update().filter(is_active=True).first()
         if active is not None and not rpc_active_down(active):
             return None
-        candidates = [e for e in RpcEndpoint.objects.filter(enabled=True).exclude(
-            pk=getattr(active, "pk", None)) if e.healthy]
+        others = RpcEndpoint.objects.filter(enabled=True)
+        if active is not None:
+            others = others.exclude(pk=active.pk)
+        candidates = [e for e in others if e.healthy]
         if not candidates:
             return None
         best = min(candidates, key=lambda e: (
