@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class MonitoringConfig(AppConfig):
     name = "monitoring"
-    verbose_name = "Monitoring, alerting and incidents"
+    verbose_name = "Monitoring"
 
     def ready(self):
         from django.db.backends.signals import connection_created

@@ -8,9 +8,9 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from alerting.models import AlertRule
-from incidents import services as incidents
 from incidents.models import Postmortem
+from tests.alerting.factories import AlertRuleFactory
+from tests.incidents.factories import ActionItemFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +19,11 @@ NOT_STRINGS = [0, 1.5, True, ["x"], {"x": "y"}]
 
 @pytest.fixture
 def seeded(db):
-    incident = incidents.incident_open(title="RPC outage", severity="sev2")
-    bare = incidents.incident_open(title="No postmortem yet", severity="sev3")
-    postmortem = incidents.postmortem_create(incident=incident, actor=None)
-    item = incidents.action_item_create(postmortem=postmortem, title="Add a backup RPC")
-    rule = AlertRule.objects.create(name="errors", metric_key="error_rate", operator=">",
-                                    threshold=1)
-    return {"incident": incident.pk, "bare": bare.pk, "item": item.pk, "rule": rule.pk}
+    item = ActionItemFactory(postmortem__incident__title="RPC outage")
+    bare = IncidentFactory(title="No postmortem yet", severity="sev3")
+    rule = AlertRuleFactory(name="errors", threshold=1)
+    return {"incident": item.postmortem.incident_id, "bare": bare.pk, "item": item.pk,
+            "rule": rule.pk}
 
 
 # (method, path, a valid body, its string fields): every string field of every write.

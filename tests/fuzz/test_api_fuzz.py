@@ -29,11 +29,10 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from accounts.services import api_token_create
 from alerting.models import Alert, AlertRule
-from backups.services import backup_run_create
 from checklist.models import ChecklistItem
-from incidents import services as incidents
-from monitoring.services.heartbeats import heartbeat_create
-from monitoring.services.rpc import rpc_endpoint_create
+from tests.backups.factories import BackupRunFactory
+from tests.incidents.factories import ActionItemFactory, IncidentFactory
+from tests.monitoring.factories import HeartbeatFactory, RpcEndpointFactory
 
 pytestmark = pytest.mark.fuzz
 
@@ -71,13 +70,14 @@ def _seed() -> dict[str, list[int]]:
     now = timezone.now()
     rule = AlertRule.objects.first()
     alert = Alert.objects.create(rule=rule, state="firing", started_at=now, fired_at=now)
-    bare = incidents.incident_open(title="Without a postmortem", severity="sev3")
-    incident = incidents.incident_open(title="RPC outage", severity="sev2", summary="fuzz")
-    postmortem = incidents.postmortem_create(incident=incident, actor=None)
-    item = incidents.action_item_create(postmortem=postmortem, title="Add a backup RPC")
-    rpc_endpoint_create(name="primary", url="https://rpc.example.com", priority=0)
-    heartbeat_create(name="bot", period_seconds=60, grace_seconds=30)
-    backup_run_create(kind="database")
+    bare = IncidentFactory(title="Without a postmortem", severity="sev3")
+    item = ActionItemFactory(title="Add a backup RPC",
+                             postmortem__incident__title="RPC outage",
+                             postmortem__incident__summary="fuzz")
+    incident = item.postmortem.incident
+    RpcEndpointFactory(name="primary", url="https://rpc.example.com")
+    HeartbeatFactory(name="bot")
+    BackupRunFactory()
     assert ChecklistItem.objects.exists()
     return {
         "/api/v1/action-items/": [item.pk],
