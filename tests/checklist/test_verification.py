@@ -108,7 +108,7 @@ def test_the_periodic_task_returns_a_short_summary(plan, docs_site):
 
 
 def test_the_environment_verifier_names_what_is_missing(plan, monkeypatch):
-    from checklist.verifiers import DEPLOY_ENV
+    from checklist.verifiers.portal import DEPLOY_ENV
 
     for name in DEPLOY_ENV:
         monkeypatch.delenv(name, raising=False)
