@@ -9,6 +9,11 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from checklist.verifiers import Result, verifier
+from common.deploy_rules import (
+    REQUIRED_ENVIRONMENT,
+    environment_missing,
+    secret_key_is_placeholder,
+)
 
 MAX_DATABASES = 3
 # The four guides of the plan's Task 2, as MkDocs builds them (use_directory_urls).
@@ -71,20 +76,13 @@ def docs_runbook(now: datetime) -> Result:
     return _docs_result([DOC_PAGES["runbook"]])
 
 
-# The contract's configuration (README / .env.example): set in the environment,
-# not left to development defaults. X_FILE counts for X (Docker/K8s secrets).
-DEPLOY_ENV = ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "BACKUP_DIR",
-              "BACKUP_ENCRYPTION_KEY", "WALLET_KEYS_DIR", "BOT_CONTROL_URL")
-# Not a secret: the known development default that preflight must refuse.
-DEV_SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
-
-
 @verifier("environment_configured")
 def environment_configured(now: datetime) -> Result:
-    missing = [n for n in DEPLOY_ENV if not (os.environ.get(n) or os.environ.get(f"{n}_FILE"))]
+    # The contract's configuration, set in the environment, not left to development defaults.
+    missing = environment_missing(os.environ)
     if missing:
         return False, f"not set in the environment: {', '.join(missing)}", None
-    return True, f"set: {', '.join(DEPLOY_ENV)}", None
+    return True, f"set: {', '.join(REQUIRED_ENVIRONMENT)}", None
 
 
 @verifier("secrets_configured")
@@ -92,8 +90,9 @@ def secrets_configured(now: datetime) -> Result:
     problems = []
     if settings.DEBUG:
         problems.append("DEBUG is on")
-    if settings.SECRET_KEY == DEV_SECRET_KEY or len(settings.SECRET_KEY) < 50:
-        problems.append("SECRET_KEY is the development key or shorter than 50 characters")
+    if secret_key_is_placeholder(settings.SECRET_KEY):
+        problems.append("SECRET_KEY is the development key, an example placeholder or shorter "
+                        "than 50 characters")
     if not settings.BACKUP_ENCRYPTION_KEYS:
         problems.append("BACKUP_ENCRYPTION_KEY is not set (wallet-key backups need it)")
     if problems:
