@@ -200,6 +200,8 @@ class Rehearsal:
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
             "CACHE_URL": f"redis://127.0.0.1:{redis_port}/1",
             "BACKUP_DIR": str(data / "backups"), "WALLET_KEYS_DIR": str(data / "wallet_keys"),
+            # Required (common/deploy_rules.py); nothing listens: the rehearsal never reconnects.
+            "BOT_CONTROL_URL": "http://127.0.0.1:9/control",
             "LOG_DIR": str(self.logs), "STATIC_ROOT": str(data / "static"),
             "BACKUP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),

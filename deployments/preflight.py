@@ -22,16 +22,17 @@ from django.test import RequestFactory
 from django.urls import resolve
 from django.utils import timezone
 
+from common.deploy_rules import (
+    REQUIRED_ENVIRONMENT,
+    environment_missing,
+    secret_key_is_placeholder,
+)
 from deployments.models import CheckStatus
 from deployments.services import CheckResult, check_run
 from monitoring import selectors as monitoring_selectors
-from opsportal.checks import KNOWN_PLACEHOLDER_SECRETS
 
 PASS, FAIL, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.SKIP
 
-# What production cannot run without; NAME_FILE satisfies NAME (Docker/K8s secrets).
-REQUIRED_ENV = ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL",
-                "ALLOWED_HOSTS", "BACKUP_DIR", "BACKUP_ENCRYPTION_KEY"]
 SCHEDULER_FRESH = timedelta(seconds=120)
 # Apprise schemes that are plain HTTP(S) webhooks: reachability is a TCP connect.
 HTTP_SCHEMES = {"json": 80, "jsons": 443, "form": 80, "forms": 443, "xml": 80, "xmls": 443,
@@ -43,19 +44,19 @@ def _timeout() -> float:
 
 
 def check_environment():
-    missing = [n for n in REQUIRED_ENV if not (os.environ.get(n) or os.environ.get(f"{n}_FILE"))]
+    missing = environment_missing(os.environ)
     if settings.DEBUG:
         missing.append("DEBUG=0 (DEBUG is on)")
     if missing:
         return FAIL, "missing: " + ", ".join(missing)
-    return PASS, f"{len(REQUIRED_ENV)} required variables set, DEBUG off"
+    return PASS, f"{len(REQUIRED_ENVIRONMENT)} required variables set, DEBUG off"
 
 
 def check_secrets():
     from cryptography.fernet import Fernet  # only here: the check is about these keys
 
     problems = []
-    if settings.SECRET_KEY in KNOWN_PLACEHOLDER_SECRETS or len(settings.SECRET_KEY) < 50:
+    if secret_key_is_placeholder(settings.SECRET_KEY):
         problems.append("SECRET_KEY is a placeholder or shorter than 50 characters")
     if not settings.BACKUP_ENCRYPTION_KEYS:
         problems.append("BACKUP_ENCRYPTION_KEY is empty")

@@ -7,13 +7,7 @@ portal's choices that are fine on a laptop and wrong in production.
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-# Values shipped in examples and tests: never a real secret.
-KNOWN_PLACEHOLDER_SECRETS = {
-    "change-me-to-50-random-characters",
-    "insecure-development-key-only-used-with-DEBUG-on",
-    "test-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz",
-    "replace-with-the-output-of-secrets.token_urlsafe-50-xxxxxxxxxxxxxxxx",
-}
+from common.deploy_rules import PLACEHOLDER_SECRETS
 
 
 @register(Tags.security, deploy=True)
@@ -39,7 +33,7 @@ def production_configuration(app_configs=None, **kwargs):
             "The cache is per-process local memory while DEBUG is off.",
             hint="Set CACHE_URL=redis://...: gunicorn workers, the worker and beat must "
                  "share one cache.", id="opsportal.W004"))
-    if settings.SECRET_KEY in KNOWN_PLACEHOLDER_SECRETS:
+    if settings.SECRET_KEY in PLACEHOLDER_SECRETS:
         problems.append(Warning(
             "SECRET_KEY is a placeholder from an example file or the tests.",
             hint="Generate one: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'.",

@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from checklist.models import ChecklistItem, ItemStatus
 from checklist.services import checklist_bootstrap
 from checklist.services.items import checklist_item_set_status, checklist_item_waive
-from checklist.verifiers import DOC_PAGES
+from checklist.verifiers.portal import DOC_PAGES
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from accounts.models import ScanStatus, SecurityScan
 from accounts.scans import security_scan_bandit
 from checklist.models import ChecklistItem, ItemStatus
 from checklist.services.verification import checklist_verify
-from checklist.verifiers import security_audit, security_scan_clean
+from checklist.verifiers.security import security_audit, security_scan_clean
 from tests.deployments.helpers import PYTHON, ROOT, clean_env, production_example_env
 
 
@@ -85,7 +85,7 @@ def test_the_security_audit_passes_with_the_documented_production_settings(plan)
     env["DATABASE_URL"] = (f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
                            f"{db['PORT'] or 5432}/{db['NAME']}")
     code = ("import django; django.setup(); from django.utils import timezone; "
-            "from checklist.verifiers import security_audit, security_scan_clean; "
+            "from checklist.verifiers.security import security_audit, security_scan_clean; "
             "now = timezone.now(); print(security_audit(now)[:2]); "
             "print(security_scan_clean(now)[:2])")
     result = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, capture_output=True,

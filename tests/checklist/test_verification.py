@@ -108,15 +108,15 @@ def test_the_periodic_task_returns_a_short_summary(plan, docs_site):
 
 
 def test_the_environment_verifier_names_what_is_missing(plan, monkeypatch):
-    from checklist.verifiers import DEPLOY_ENV
+    from common.deploy_rules import REQUIRED_ENVIRONMENT
 
-    for name in DEPLOY_ENV:
+    for name in REQUIRED_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(f"{name}_FILE", raising=False)
     checklist_verify()
     result = item("deploy-env").verifications.get()
     assert not result.passed and "BOT_CONTROL_URL" in result.detail
-    for name in DEPLOY_ENV:
+    for name in REQUIRED_ENVIRONMENT:
         monkeypatch.setenv(name, "set")
     monkeypatch.delenv("SECRET_KEY")
     monkeypatch.setenv("SECRET_KEY_FILE", "/run/secrets/key")

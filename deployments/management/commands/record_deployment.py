@@ -2,7 +2,6 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deployments.evidence import deployment_evidence_record
 from deployments.services import deployment_record
 
 
@@ -19,6 +18,6 @@ class Command(BaseCommand):
             deployment = deployment_record(summary=summary)
         except (OSError, ValueError, KeyError) as exc:
             raise CommandError(f"cannot record {json_path}: {exc}") from exc
-        ticked = deployment_evidence_record(deployment=deployment)
-        self.stdout.write(f"recorded deployment {deployment.pk} ({deployment.status})"
-                          + (f"; checklist: {', '.join(ticked)}" if ticked else ""))
+        self.stdout.write(f"recorded deployment {deployment.pk} ({deployment.status}); the "
+                          f"launch checklist picks it up on its next verification "
+                          f"(manage.py verify_checklist)")

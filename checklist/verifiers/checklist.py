@@ -1,0 +1,28 @@
+"""Verifiers reading the checklist itself: completeness and the GO decision."""
+
+from datetime import datetime
+
+from checklist.models import ChecklistItem, ItemStatus, LaunchDecision
+from checklist.verifiers import Result, verifier
+
+
+@verifier("checklist_complete")
+def checklist_complete(now: datetime) -> Result:
+    # Every other required item: this one summarises them, it cannot count itself.
+    open_items = (ChecklistItem.objects.filter(required=True)
+                  .exclude(verifier_key="checklist_complete")
+                  .exclude(status__in=[ItemStatus.DONE, ItemStatus.WAIVED]))
+    count = open_items.count()
+    if count:
+        return False, f"{count} required item(s) still open", None
+    return True, "every required item is done or waived", None
+
+
+@verifier("go_recorded")
+def go_recorded(now: datetime) -> Result:
+    decision = LaunchDecision.objects.first()
+    if decision is None or decision.decision != LaunchDecision.Decision.GO:
+        return False, "no GO decision recorded", None
+    if decision.regressed_at:
+        return False, f"the GO of {decision.decided_at:%Y-%m-%d %H:%M} regressed", decision
+    return True, f"GO recorded by {decision.decided_by}", decision

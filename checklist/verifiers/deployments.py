@@ -1,0 +1,60 @@
+"""Verifiers reading deployments: preflight runs and recorded rehearsals (`make staging`).
+
+The checklist pulls this evidence; deployments writes nothing into the checklist.
+A pass ticks the item with the run or the deployment as its evidence object; a
+failure leaves it open (a done item goes back to to do) and says why.
+"""
+
+from datetime import datetime
+
+from checklist.verifiers import Result, verifier
+from deployments.selectors import (
+    check_results_passed,
+    deployment_latest,
+    deployment_latest_with_load_test,
+    deployment_latest_with_rollback,
+    deployment_succeeded,
+    preflight_latest_with_checks,
+)
+
+# The preflight checks that decide "API keys valid".
+API_KEY_CHECKS = ("notification channels", "rpc endpoints")
+
+
+@verifier("preflight_api_keys")
+def preflight_api_keys(now: datetime) -> Result:
+    found = preflight_latest_with_checks(names=API_KEY_CHECKS)
+    if found is None:
+        return False, (f"no preflight run has checked {', '.join(API_KEY_CHECKS)} "
+                       f"(manage.py preflight)"), None
+    run, results = found
+    note = "; ".join(f"{r['name']}: {r['detail']}" for r in results)
+    return check_results_passed(results), f"preflight: {note}", run
+
+
+@verifier("staging_deployed")
+def staging_deployed(now: datetime) -> Result:
+    deployment = deployment_latest(environment="staging", finished=True)
+    if deployment is None:
+        return False, "no staging rehearsal recorded (make staging)", None
+    return (deployment_succeeded(deployment),
+            f"staging rehearsal {deployment.version}: {deployment.status}", deployment)
+
+
+@verifier("load_test_passed")
+def load_test_passed(now: datetime) -> Result:
+    deployment = deployment_latest_with_load_test()
+    if deployment is None:
+        return False, "no recorded rehearsal ran a load test (make staging)", None
+    return deployment.load_failures == 0, (
+        f"{deployment.load_requests} requests, {deployment.load_rps} req/s, "
+        f"p95 {deployment.load_p95_ms} ms, {deployment.load_failures} errors"), deployment
+
+
+@verifier("rollback_rehearsed")
+def rollback_rehearsed(now: datetime) -> Result:
+    deployment = deployment_latest_with_rollback()
+    if deployment is None:
+        return False, "no recorded rehearsal tested a rollback (make staging)", None
+    return bool(deployment.rollback_ok), (
+        f"rollback to {deployment.previous_version} rehearsed"), deployment
