@@ -105,7 +105,7 @@ def check_audit_append_only():
 
 
 def check_broker():
-    from opsportal.celery import app
+    from celery import current_app as app  # the project's app, loaded with Django
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=_timeout())
