@@ -2,7 +2,14 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from backups import selectors
-from backups.models import BackupKind, BackupPolicy, BackupRun, BackupRunEvent, RestoreDrill
+from backups.models import (
+    BackupKind,
+    BackupPolicy,
+    BackupRun,
+    BackupRunEvent,
+    RestoreDrill,
+    RestoreDrillEvent,
+)
 from backups.services import backup_run_create, backup_runs_prune
 from backups.services.common import human_size
 from backups.tasks import backup_run_execute_task, restore_drill_task
@@ -117,8 +124,21 @@ class BackupPolicyAdmin(admin.ModelAdmin):
         return False
 
 
+class RestoreDrillEventInline(admin.TabularInline):
+    model = RestoreDrillEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_verdict", "to_verdict", "note"]
+    readonly_fields = fields
+    verbose_name_plural = "history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RestoreDrill)
 class RestoreDrillAdmin(admin.ModelAdmin):
+    inlines = [RestoreDrillEventInline]
     list_display = ["id", "run", "verdict", "duration", "trigger", "started_at", "reason"]
     list_filter = ["verdict", "trigger", "run__kind"]
     search_fields = ["reason", "scratch"]

@@ -123,3 +123,19 @@ class RestoreDrill(models.Model):
 
     def __str__(self):
         return f"drill #{self.pk} ({self.verdict})"
+
+
+class RestoreDrillEvent(models.Model):
+    """Append-only: one row per verdict change of a drill (started, passed, failed, reaped)."""
+
+    drill = models.ForeignKey(RestoreDrill, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    from_verdict = models.CharField(max_length=20, blank=True)
+    to_verdict = models.CharField(max_length=20, choices=DrillVerdict.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_verdict or '-'} -> {self.to_verdict}"

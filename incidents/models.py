@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from common.history import HistoryEntry
+
 
 class Severity(models.TextChoices):
     SEV1 = "sev1", "SEV1: critical, trading down or funds at risk"
@@ -248,3 +250,22 @@ def _label(name: str) -> str:
 
 def _iso(value) -> str:
     return value.isoformat()
+
+
+class PostmortemRevision(HistoryEntry):
+    """Append-only: one row per edit of a postmortem (its fields before and after)."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE,
+                                   related_name="revisions")
+
+    class Meta(HistoryEntry.Meta):
+        pass
+
+
+class ActionItemEvent(HistoryEntry):
+    """Append-only: one row per change of an action item (owner, due date, status...)."""
+
+    item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryEntry.Meta):
+        pass

@@ -22,15 +22,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common.history import actor_label, field_changes, field_values
 from incidents.models import (
     MILESTONES,
     STATUS_ORDER,
     ActionItem,
+    ActionItemEvent,
     ActionItemStatus,
     Incident,
     IncidentStatus,
     IncidentTimelineEntry,
     Postmortem,
+    PostmortemRevision,
     PostmortemStatus,
     Severity,
     TimelineKind,
@@ -286,6 +289,8 @@ def postmortem_create(*, incident: Incident, actor: Actor, **fields) -> Postmort
     _postmortem_assign(postmortem, fields)
     postmortem.full_clean()
     postmortem.save()
+    _postmortem_revision(postmortem, actor, "started as a draft",
+                         field_changes({}, postmortem, fields))
     _log(incident, TimelineKind.UPDATED, "Postmortem started", actor, None,
          {"field": "postmortem", "new": PostmortemStatus.DRAFT})
     return postmortem
@@ -301,11 +306,25 @@ def _postmortem_assign(postmortem: Postmortem, fields: dict) -> None:
 
 @transaction.atomic
 def postmortem_update(*, postmortem: Postmortem, actor: Actor, **fields) -> Postmortem:
-    """Change a postmortem's text and impact fields."""
+    """Change a postmortem's text and impact fields; the edit is kept as a revision."""
+    before = field_values(postmortem, fields)
     _postmortem_assign(postmortem, fields)
     postmortem.full_clean()
     postmortem.save()
+    changes = field_changes(before, postmortem, fields)
+    if changes:
+        _postmortem_revision(postmortem, actor, f"edited {', '.join(changes)}", changes)
     return postmortem
+
+
+def _postmortem_revision(postmortem: Postmortem, actor: Actor, note: str,
+                         changes: dict) -> PostmortemRevision:
+    return PostmortemRevision.objects.create(postmortem=postmortem, actor=_label(actor),
+                                             note=note, changes=changes)
+
+
+def _label(actor: Actor) -> str:
+    return actor[:150] if isinstance(actor, str) else actor_label(actor)
 
 
 @transaction.atomic
@@ -324,6 +343,7 @@ def postmortem_status_set(
     if postmortem.status == to_status:
         raise ValidationError({"status": f"The postmortem is already {to_status}."})
     at = at or timezone.now()
+    was_published_at = postmortem.published_at
     if to_status == PostmortemStatus.PUBLISHED:
         if postmortem.incident.status != IncidentStatus.RESOLVED:
             raise ValidationError(
@@ -340,9 +360,14 @@ def postmortem_status_set(
         postmortem.published_at = at
     else:
         postmortem.published_at = None
+    from_status = postmortem.status
     postmortem.status = to_status
     postmortem.full_clean()
     postmortem.save()
+    _postmortem_revision(postmortem, actor, to_status,
+                         {"status": [from_status, to_status],
+                          "published_at": [_iso(was_published_at),
+                                           _iso(postmortem.published_at)]})
     text = "Postmortem published" if to_status == PostmortemStatus.PUBLISHED else (
         "Postmortem back to draft")
     _log(postmortem.incident, TimelineKind.UPDATED, text, actor, at,
@@ -350,23 +375,34 @@ def postmortem_status_set(
     return postmortem
 
 
-def action_item_save(*, item: ActionItem) -> ActionItem:
-    """Validate and save an action item, stamping completed_at when it becomes done."""
+ACTION_ITEM_FIELDS = ("title", "owner", "due_date", "status", "completed_at")
+
+
+def action_item_save(*, item: ActionItem, actor: Actor = None) -> ActionItem:
+    """Validate and save an action item, stamping completed_at when it becomes done;
+    what changed is kept on its history."""
+    created = item.pk is None
+    before = field_values(item, ACTION_ITEM_FIELDS)
     if item.status == ActionItemStatus.DONE:
         item.completed_at = item.completed_at or timezone.now()
     else:
         item.completed_at = None
     item.full_clean()
     item.save()
+    changes = field_changes(before, item, ACTION_ITEM_FIELDS)
+    if created or changes:
+        ActionItemEvent.objects.create(
+            item=item, actor=_label(actor), changes=changes,
+            note="added" if created else f"changed {', '.join(changes)}")
     return item
 
 
 @transaction.atomic
 def action_item_create(
     *, postmortem: Postmortem, title: str, owner=None, due_date: date | None = None,
-    status: str = ActionItemStatus.OPEN,
+    status: str = ActionItemStatus.OPEN, actor: Actor = None,
 ) -> ActionItem:
     """Add an action item to a postmortem."""
     return action_item_save(item=ActionItem(
         postmortem=postmortem, title=title, owner=owner, due_date=due_date, status=status,
-    ))
+    ), actor=actor)

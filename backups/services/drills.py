@@ -16,7 +16,14 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.utils import load_backend
 from django.utils import timezone
 
-from backups.models import BackupKind, BackupRun, BackupStatus, DrillVerdict, RestoreDrill
+from backups.models import (
+    BackupKind,
+    BackupRun,
+    BackupStatus,
+    DrillVerdict,
+    RestoreDrill,
+    RestoreDrillEvent,
+)
 from backups.selectors import backup_last_success
 from backups.services import archives, database
 from backups.services.common import BackupError, Progress, archive_local, heartbeat, sha256_file
@@ -141,6 +148,13 @@ def _drill_wallet_keys(*, run: BackupRun, progress: Progress) -> dict:
     return {"files": len(contents)}
 
 
+def restore_drill_event_add(*, drill: RestoreDrill, from_verdict: str, to_verdict: str,
+                            note: str = "") -> RestoreDrillEvent:
+    """One history row of a drill; written only by the change it records."""
+    return RestoreDrillEvent.objects.create(drill=drill, from_verdict=from_verdict,
+                                            to_verdict=to_verdict, note=note)
+
+
 def restore_drill_run(*, run: BackupRun | None = None, trigger: str = "command",
                       progress: Progress | None = None) -> RestoreDrill:
     """Restore the newest (or given) backup into a scratch target, verify, record, drop."""
@@ -149,6 +163,9 @@ def restore_drill_run(*, run: BackupRun | None = None, trigger: str = "command",
     run = run or backup_last_success(kind=BackupKind.DATABASE)
     drill = RestoreDrill.objects.create(run=run, trigger=trigger, host=socket.gethostname(),
                                         pid=os.getpid(), heartbeat_at=timezone.now())
+    restore_drill_event_add(drill=drill, from_verdict="", to_verdict=DrillVerdict.RUNNING,
+                            note=f"started ({trigger}) on {drill.host}, pid {drill.pid}, "
+                                 f"restoring {f'run #{run.pk}' if run else 'nothing'}")
     started = time.monotonic()
     verdict, reason, details = DrillVerdict.PASSED, "", {}
     try:
@@ -170,9 +187,12 @@ def restore_drill_run(*, run: BackupRun | None = None, trigger: str = "command",
         verdict = DrillVerdict.FAILED
         reason = (f"took {duration:.0f} s, over the {settings.RESTORE_OBJECTIVE_SECONDS} s "
                   "recovery objective")
-    RestoreDrill.objects.filter(pk=drill.pk, verdict=DrillVerdict.RUNNING).update(
-        verdict=verdict, reason=reason, details=details, duration_seconds=duration,
-        finished_at=timezone.now())
+    if RestoreDrill.objects.filter(pk=drill.pk, verdict=DrillVerdict.RUNNING).update(
+            verdict=verdict, reason=reason, details=details, duration_seconds=duration,
+            finished_at=timezone.now()):
+        restore_drill_event_add(drill=drill, from_verdict=DrillVerdict.RUNNING,
+                                to_verdict=verdict,
+                                note=reason or f"restored and verified in {duration:.1f} s")
     drill.refresh_from_db()
     return drill
 

@@ -18,6 +18,7 @@ from backups.models import (
     BackupStatus,
     DrillVerdict,
     RestoreDrill,
+    RestoreDrillEvent,
 )
 from backups.services import archives, database
 from backups.services.common import (
@@ -149,6 +150,8 @@ def backup_runs_reap(*, now: datetime.datetime | None = None) -> list[str]:
         if reason and RestoreDrill.objects.filter(pk=drill.pk, verdict=DrillVerdict.RUNNING) \
                 .update(verdict=DrillVerdict.FAILED, reason=reason, finished_at=now):
             logger.warning("restore drill %s marked failed: %s", drill.pk, reason)
+            RestoreDrillEvent.objects.create(drill=drill, from_verdict=DrillVerdict.RUNNING,
+                                             to_verdict=DrillVerdict.FAILED, note=reason)
             lines.append(f"restore drill #{drill.pk} marked failed: {reason}")
             _drop_orphan_scratch(drill.scratch)
     # A staged file untouched for the whole timeout belongs to no live run (a live

@@ -10,9 +10,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from common.history import HistoryInline
 from incidents import selectors, services
 from incidents.admin.incidents import download_markdown
-from incidents.models import ActionItem, ActionItemStatus, Postmortem, PostmortemStatus
+from incidents.models import (
+    ActionItem,
+    ActionItemEvent,
+    ActionItemStatus,
+    Postmortem,
+    PostmortemRevision,
+    PostmortemStatus,
+)
 
 
 def _staff_only(db_field, kwargs):
@@ -31,13 +39,21 @@ class ActionItemInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class PostmortemRevisionInline(HistoryInline):
+    model = PostmortemRevision
+
+
+class ActionItemEventInline(HistoryInline):
+    model = ActionItemEvent
+
+
 @admin.register(Postmortem)
 class PostmortemAdmin(admin.ModelAdmin):
     list_display = ["incident", "status", "published_at", "open_items", "updated_at"]
     list_filter = ["status"]
     search_fields = ["incident__title", "summary", "root_cause"]
     list_select_related = ["incident"]
-    inlines = [ActionItemInline]
+    inlines = [ActionItemInline, PostmortemRevisionInline]
     actions = ["download"]
     change_form_template = "admin/incidents/postmortem/change_form.html"
     readonly_fields = ["incident_link", "status", "published_at", "impact_duration"]
@@ -77,7 +93,7 @@ class PostmortemAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         for item in formset.save(commit=False):
-            services.action_item_save(item=item)
+            services.action_item_save(item=item, actor=request.user)
         for item in formset.deleted_objects:
             item.delete()
 
@@ -144,6 +160,7 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_select_related = ["owner", "postmortem__incident"]
     raw_id_fields = ["postmortem"]
     readonly_fields = ["completed_at"]
+    inlines = [ActionItemEventInline]
 
     @admin.display(description="incident")
     def incident(self, obj):
@@ -154,4 +171,4 @@ class ActionItemAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        services.action_item_save(item=obj)
+        services.action_item_save(item=obj, actor=request.user)

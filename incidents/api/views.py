@@ -207,7 +207,8 @@ class ActionItemCreateView(APIView):
         data = s.ActionItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            item = services.action_item_create(postmortem=postmortem, **data.validated_data)
+            item = services.action_item_create(postmortem=postmortem, actor=_actor(request),
+                                               **data.validated_data)
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from exc
         return Response(s.ActionItemSerializer(item).data, status=status.HTTP_201_CREATED)
@@ -226,7 +227,7 @@ class ActionItemDetailView(APIView):
         for name, value in data.validated_data.items():
             setattr(item, name, value)
         try:
-            services.action_item_save(item=item)
+            services.action_item_save(item=item, actor=_actor(request))
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from exc
         return Response(s.ActionItemSerializer(item).data)

@@ -52,6 +52,10 @@ def test_a_database_backup_restores_into_a_scratch_database_with_identical_row_c
     assert drill.run == backup and drill.duration_seconds > 0
     assert drill.details["tables"] == len(backup.manifest["tables"])
     assert "passed in" in out and "row counts match" in err
+    started, passed = drill.events.all()
+    assert (started.to_verdict, passed.from_verdict, passed.to_verdict) == (
+        "running", "running", "passed")
+    assert f"run #{backup.pk}" in started.note and "restored and verified" in passed.note
     if connection.vendor == "postgresql":
         assert not database.pg_database_exists(server=live_database(), name=drill.scratch)
 
@@ -160,7 +164,11 @@ def test_a_drill_without_any_backup_fails_with_a_reason(backup_env):
     with pytest.raises(CommandError) as exc:
         run("restore_drill")
     assert "no successful database backup" in str(exc.value)
-    assert RestoreDrill.objects.get().verdict == DrillVerdict.FAILED
+    drill = RestoreDrill.objects.get()
+    assert drill.verdict == DrillVerdict.FAILED
+    assert [(e.from_verdict, e.to_verdict) for e in drill.events.all()] == [
+        ("", "running"), ("running", "failed")]
+    assert "no successful database backup" in drill.events.last().note
 
 
 def test_a_drill_over_the_recovery_objective_fails(backup_env, settings):

@@ -161,3 +161,8 @@ def test_a_drill_whose_process_died_is_failed_by_its_silent_heartbeat(db):
     assert line.startswith(f"backups: restore drill #{silent.pk} marked failed: no heartbeat")
     assert RestoreDrill.objects.get(pk=silent.pk).verdict == DrillVerdict.FAILED
     assert RestoreDrill.objects.get(pk=beating.pk).verdict == DrillVerdict.RUNNING
+    # The drill's own history says when and why it was failed.
+    (event,) = silent.events.all()
+    assert (event.from_verdict, event.to_verdict) == ("running", "failed")
+    assert event.note.startswith("no heartbeat")
+    assert not beating.events.exists()
