@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from alerting.models import Alert, AlertRule, AlertState, NotificationChannel
 from alerting.services import alert_rules, alerts, notify
-from common.errors import drf_validation_error
 from common.secret_urls import SecretUrlSerializerMixin, serializer_context
 
 
@@ -82,10 +81,7 @@ class AlertRuleListView(APIView):
     def post(self, request):
         s = AlertRuleSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            rule = alert_rules.alert_rule_create(**s.validated_data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        rule = alert_rules.alert_rule_create(**s.validated_data)
         return Response(AlertRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -103,10 +99,7 @@ class AlertRuleDetailView(APIView):
         rule = get_object_or_404(AlertRule, pk=pk)
         s = AlertRuleSerializer(rule, data=request.data, partial=True)
         s.is_valid(raise_exception=True)
-        try:
-            rule = alert_rules.alert_rule_update(rule=rule, **s.validated_data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        rule = alert_rules.alert_rule_update(rule=rule, **s.validated_data)
         return Response(AlertRuleSerializer(rule).data)
 
 
@@ -141,11 +134,8 @@ class AlertAckView(APIView):
         # A token's principal is not a Django user: record its name as the label.
         user = request.user if isinstance(request.user, get_user_model()) else None
         label = user.get_username() if user else str(request.user)
-        try:
-            alert = alerts.alert_acknowledge(alert=alert, now=timezone.now(), user=user,
-                                             label=label)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        alert = alerts.alert_acknowledge(alert=alert, now=timezone.now(), user=user,
+                                         label=label)
         return Response(AlertSerializer(alert).data)
 
 
@@ -166,10 +156,7 @@ class NotificationChannelListView(APIView):
         s = NotificationChannelSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = {k: v for k, v in s.validated_data.items() if k != "enabled"}
-        try:
-            channel = notify.notification_channel_create(**data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        channel = notify.notification_channel_create(**data)
         return Response(NotificationChannelSerializer(channel,
                                                       context=serializer_context(request)).data,
                         status=status.HTTP_201_CREATED)

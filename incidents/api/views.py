@@ -1,6 +1,5 @@
 """Incident API: list/open, read/change, timeline entries, postmortem and its export."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import TokenUser
-from common.errors import drf_validation_error
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.models import (
@@ -59,15 +57,12 @@ class IncidentListView(GenericAPIView):
         data = s.IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            incident = services.incident_open(
-                title=v["title"], severity=v["severity"], summary=v["summary"],
-                source=v["source"] or str(_actor(request) or ""), actor=_actor(request),
-                at=v["detected_at"], affected_components=v["affected_components"],
-                commander=v["commander"], started_at=v["started_at"],
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        incident = services.incident_open(
+            title=v["title"], severity=v["severity"], summary=v["summary"],
+            source=v["source"] or str(_actor(request) or ""), actor=_actor(request),
+            at=v["detected_at"], affected_components=v["affected_components"],
+            commander=v["commander"], started_at=v["started_at"],
+        )
         return Response(s.IncidentDetailSerializer(incident).data, status=status.HTTP_201_CREATED)
 
 
@@ -87,12 +82,9 @@ class IncidentDetailView(APIView):
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         note = changes.pop("note", "")
-        try:
-            services.incident_edit(
-                incident=incident, actor=_actor(request), changes=changes, note=note,
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        services.incident_edit(
+            incident=incident, actor=_actor(request), changes=changes, note=note,
+        )
         return Response(s.IncidentDetailSerializer(_incident(pk)).data)
 
 
@@ -166,12 +158,9 @@ class PostmortemView(APIView):
             raise serializers.ValidationError(
                 {"status": "A postmortem starts as a draft; publish it with PATCH."}
             )
-        try:
-            postmortem = services.postmortem_create(
-                incident=incident, actor=_actor(request), **fields,
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        postmortem = services.postmortem_create(
+            incident=incident, actor=_actor(request), **fields,
+        )
         return Response(selectors.postmortem_export(postmortem=postmortem), status=201)
 
     @extend_schema(request=s.PostmortemWriteSerializer,
@@ -182,15 +171,12 @@ class PostmortemView(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         to_status = fields.pop("status", None)
-        try:
-            with transaction.atomic():
-                services.postmortem_update(postmortem=postmortem, actor=_actor(request), **fields)
-                if to_status and to_status != postmortem.status:
-                    postmortem = services.postmortem_status_set(
-                        postmortem=postmortem, to_status=to_status, actor=_actor(request),
-                    )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        with transaction.atomic():
+            services.postmortem_update(postmortem=postmortem, actor=_actor(request), **fields)
+            if to_status and to_status != postmortem.status:
+                postmortem = services.postmortem_status_set(
+                    postmortem=postmortem, to_status=to_status, actor=_actor(request),
+                )
         return Response(selectors.postmortem_export(postmortem=postmortem))
 
 
@@ -206,10 +192,7 @@ class ActionItemCreateView(APIView):
             raise NotFound(f"Incident {pk} has no postmortem yet; POST one first.")
         data = s.ActionItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            item = services.action_item_create(postmortem=postmortem, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        item = services.action_item_create(postmortem=postmortem, **data.validated_data)
         return Response(s.ActionItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
@@ -225,8 +208,5 @@ class ActionItemDetailView(APIView):
         data.is_valid(raise_exception=True)
         for name, value in data.validated_data.items():
             setattr(item, name, value)
-        try:
-            services.action_item_save(item=item)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        services.action_item_save(item=item)
         return Response(s.ActionItemSerializer(item).data)
