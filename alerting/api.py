@@ -11,6 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from alerting import selectors
 from alerting.models import Alert, AlertRule, AlertState, NotificationChannel
 from alerting.services import alert_rules, alerts, notify
 from common.secret_urls import SecretUrlSerializerMixin, serializer_context
@@ -74,7 +75,7 @@ class AlertRuleListView(APIView):
 
     @extend_schema(responses=AlertRuleSerializer(many=True))
     def get(self, request):
-        rules = AlertRule.objects.select_related("depends_on")
+        rules = selectors.alert_rules_list()
         return Response(AlertRuleSerializer(rules, many=True).data)
 
     @extend_schema(request=AlertRuleSerializer, responses={201: AlertRuleSerializer})
@@ -109,14 +110,11 @@ class AlertListView(ListAPIView):
     serializer_class = AlertSerializer
 
     def get_queryset(self):
-        qs = Alert.objects.select_related("rule").order_by("-started_at", "-id")
         state = self.request.query_params.get("state")
-        if state is not None:
-            if state not in AlertState.values:
-                raise ValidationError({"state": [f"unknown state {state!r}; choose from "
-                                                 f"{', '.join(AlertState.values)}"]})
-            qs = qs.filter(state=state)
-        return qs
+        if state is not None and state not in AlertState.values:
+            raise ValidationError({"state": [f"unknown state {state!r}; choose from "
+                                             f"{', '.join(AlertState.values)}"]})
+        return selectors.alerts_list(state=state)
 
     @extend_schema(parameters=[OpenApiParameter("state", enum=AlertState.values)])
     def get(self, request, *args, **kwargs):
@@ -130,7 +128,7 @@ class AlertAckView(APIView):
 
     @extend_schema(request=None, responses=AlertSerializer)
     def post(self, request, pk):
-        alert = get_object_or_404(Alert.objects.select_related("rule"), pk=pk)
+        alert = selectors.alert_get(pk=pk)
         # A token's principal is not a Django user: record its name as the label.
         user = request.user if isinstance(request.user, get_user_model()) else None
         label = user.get_username() if user else str(request.user)
@@ -146,7 +144,7 @@ class NotificationChannelListView(APIView):
 
     @extend_schema(responses=NotificationChannelSerializer(many=True))
     def get(self, request):
-        return Response(NotificationChannelSerializer(NotificationChannel.objects.all(),
+        return Response(NotificationChannelSerializer(selectors.notification_channels_list(),
                                                       many=True,
                                                       context=serializer_context(request)).data)
 

@@ -1,7 +1,6 @@
 """Incident API: list/open, read/change, timeline entries, postmortem and its export."""
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -31,7 +30,7 @@ def _actor(request):
 
 
 def _incident(pk) -> Incident:
-    return get_object_or_404(Incident.objects.select_related("commander"), pk=pk)
+    return selectors.incident_get(pk=pk)
 
 
 class IncidentListView(GenericAPIView):
@@ -203,7 +202,7 @@ class ActionItemDetailView(APIView):
 
     @extend_schema(request=s.ActionItemSerializer, responses={200: s.ActionItemSerializer})
     def patch(self, request, pk):
-        item = get_object_or_404(ActionItem.objects.select_related("postmortem"), pk=pk)
+        item = selectors.action_item_get(pk=pk)
         data = s.ActionItemSerializer(item, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         for name, value in data.validated_data.items():

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from common.redaction import mask_url
 from common.secret_urls import SecretUrlSerializerMixin, sees_secrets, serializer_context
 from monitoring.models import RpcEndpoint
+from monitoring.selectors.rpc import rpc_endpoints_list
 from monitoring.services import rpc
 
 
@@ -29,7 +30,7 @@ class RpcEndpointListView(APIView):
 
     @extend_schema(responses=RpcEndpointSerializer(many=True))
     def get(self, request):
-        return Response(RpcEndpointSerializer(RpcEndpoint.objects.all(), many=True,
+        return Response(RpcEndpointSerializer(rpc_endpoints_list(), many=True,
                                               context=serializer_context(request)).data)
 
     @extend_schema(request=RpcEndpointSerializer, responses={201: RpcEndpointSerializer})
