@@ -123,3 +123,18 @@ def test_an_operator_runs_the_verifiers_from_the_readiness_page(client, plan, do
     assert response.redirect_chain[-1][0] == "/readiness/"
     assert "verified" in response.content.decode()
     assert ChecklistItem.objects.get(key="exit-docs").status == ItemStatus.DONE
+
+
+def test_a_success_metric_entered_in_the_admin_records_who_and_when(client, plan, portal_admin):
+    metric = SuccessMetric.objects.get(key="bags-share")
+    client.force_login(portal_admin)
+    url = reverse("admin:checklist_successmetric_change", args=[metric.pk])
+    response = client.post(url, {
+        "entries-TOTAL_FORMS": 1, "entries-INITIAL_FORMS": 0, "entries-MIN_NUM_FORMS": 0,
+        "entries-MAX_NUM_FORMS": 1000, "entries-0-metric": metric.pk, "entries-0-value": "0.4",
+        "entries-0-source": "the partner's dashboard"})
+    assert response.status_code == 302
+    entry = metric.entries.get()
+    assert (entry.value, entry.source, entry.entered_by) == (
+        0.4, "the partner's dashboard", portal_admin)
+    assert entry.entered_at is not None
