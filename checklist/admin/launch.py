@@ -40,6 +40,9 @@ class LaunchAdmin(admin.ModelAdmin):
             self.message_user(request, "due times and the 30 days of reviews planned")
 
     def save_formset(self, request, form, formset, change):
+        # Saves nothing (commit=False): lists the changed steps for the admin's history
+        # message, which otherwise fails on a formset that was never saved.
+        formset.save(commit=False)
         for step_form in formset.forms:
             step = step_form.instance
             if not step_form.has_changed() or not step.pk:
