@@ -11,7 +11,7 @@ from alerting.models import (
     NotificationChannel,
     Silence,
 )
-from alerting.services import alerts, notify
+from alerting.services import alert_rules, alerts, notify
 from common.secret_urls import SecretUrlAdminMixin
 
 
@@ -142,6 +142,4 @@ class SilenceAdmin(admin.ModelAdmin):
     readonly_fields = ["created_by", "created_at"]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        alert_rules.silence_save(silence=obj, actor=request.user)

@@ -11,9 +11,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from alerting import selectors
 from alerting.models import Alert, AlertRule, AlertState, NotificationChannel
 from alerting.services import alert_rules, alerts, notify
-from common.errors import drf_validation_error
 from common.secret_urls import SecretUrlSerializerMixin, serializer_context
 
 
@@ -75,17 +75,14 @@ class AlertRuleListView(APIView):
 
     @extend_schema(responses=AlertRuleSerializer(many=True))
     def get(self, request):
-        rules = AlertRule.objects.select_related("depends_on")
+        rules = selectors.alert_rules_list()
         return Response(AlertRuleSerializer(rules, many=True).data)
 
     @extend_schema(request=AlertRuleSerializer, responses={201: AlertRuleSerializer})
     def post(self, request):
         s = AlertRuleSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            rule = alert_rules.alert_rule_create(**s.validated_data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        rule = alert_rules.alert_rule_create(**s.validated_data)
         return Response(AlertRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -103,10 +100,7 @@ class AlertRuleDetailView(APIView):
         rule = get_object_or_404(AlertRule, pk=pk)
         s = AlertRuleSerializer(rule, data=request.data, partial=True)
         s.is_valid(raise_exception=True)
-        try:
-            rule = alert_rules.alert_rule_update(rule=rule, **s.validated_data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        rule = alert_rules.alert_rule_update(rule=rule, **s.validated_data)
         return Response(AlertRuleSerializer(rule).data)
 
 
@@ -116,14 +110,11 @@ class AlertListView(ListAPIView):
     serializer_class = AlertSerializer
 
     def get_queryset(self):
-        qs = Alert.objects.select_related("rule").order_by("-started_at", "-id")
         state = self.request.query_params.get("state")
-        if state is not None:
-            if state not in AlertState.values:
-                raise ValidationError({"state": [f"unknown state {state!r}; choose from "
-                                                 f"{', '.join(AlertState.values)}"]})
-            qs = qs.filter(state=state)
-        return qs
+        if state is not None and state not in AlertState.values:
+            raise ValidationError({"state": [f"unknown state {state!r}; choose from "
+                                             f"{', '.join(AlertState.values)}"]})
+        return selectors.alerts_list(state=state)
 
     @extend_schema(parameters=[OpenApiParameter("state", enum=AlertState.values)])
     def get(self, request, *args, **kwargs):
@@ -137,15 +128,12 @@ class AlertAckView(APIView):
 
     @extend_schema(request=None, responses=AlertSerializer)
     def post(self, request, pk):
-        alert = get_object_or_404(Alert.objects.select_related("rule"), pk=pk)
+        alert = selectors.alert_get(pk=pk)
         # A token's principal is not a Django user: record its name as the label.
         user = request.user if isinstance(request.user, get_user_model()) else None
         label = user.get_username() if user else str(request.user)
-        try:
-            alert = alerts.alert_acknowledge(alert=alert, now=timezone.now(), user=user,
-                                             label=label)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        alert = alerts.alert_acknowledge(alert=alert, now=timezone.now(), user=user,
+                                         label=label)
         return Response(AlertSerializer(alert).data)
 
 
@@ -156,7 +144,7 @@ class NotificationChannelListView(APIView):
 
     @extend_schema(responses=NotificationChannelSerializer(many=True))
     def get(self, request):
-        return Response(NotificationChannelSerializer(NotificationChannel.objects.all(),
+        return Response(NotificationChannelSerializer(selectors.notification_channels_list(),
                                                       many=True,
                                                       context=serializer_context(request)).data)
 
@@ -166,10 +154,7 @@ class NotificationChannelListView(APIView):
         s = NotificationChannelSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = {k: v for k, v in s.validated_data.items() if k != "enabled"}
-        try:
-            channel = notify.notification_channel_create(**data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        channel = notify.notification_channel_create(**data)
         return Response(NotificationChannelSerializer(channel,
                                                       context=serializer_context(request)).data,
                         status=status.HTTP_201_CREATED)

@@ -1,7 +1,32 @@
-"""Reads for launch readiness (the checklist's "Monitoring configured" verifier)."""
+"""Reads for the API (alerts, rules, channels) and for launch readiness (the checklist's
+"Monitoring configured" verifier)."""
 
-from alerting.models import SEVERITY_RANK, AlertRule, NotificationChannel, Severity
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from alerting.models import SEVERITY_RANK, Alert, AlertRule, NotificationChannel, Severity
 from alerting.services.alert_rules import PLAN_RULES
+
+
+def alert_rules_list() -> QuerySet[AlertRule]:
+    return AlertRule.objects.select_related("depends_on")
+
+
+def alerts_list(*, state: str | None = None) -> QuerySet[Alert]:
+    """Alerts newest first, in `state` when given (already validated)."""
+    qs = Alert.objects.select_related("rule").order_by("-started_at", "-id")
+    if state is not None:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def alert_get(*, pk) -> Alert:
+    """The alert with its rule; Http404 when there is none."""
+    return get_object_or_404(Alert.objects.select_related("rule"), pk=pk)
+
+
+def notification_channels_list() -> QuerySet[NotificationChannel]:
+    return NotificationChannel.objects.all()
 
 
 def alerting_configuration() -> dict:

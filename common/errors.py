@@ -52,6 +52,9 @@ def drf_validation_error(exc: DjangoValidationError) -> ValidationError:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        # A service refused the input: the same 400 as a serializer's refusal.
+        exc = drf_validation_error(exc)
     response = exception_handler(exc, context)
     component = unavailable_component(exc) if response is None else None
     if component:

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from statistics import fmean
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from incidents.models import (
@@ -30,6 +31,16 @@ def incident_list(
     if started_before:
         qs = qs.filter(started_at__lt=started_before)
     return qs
+
+
+def incident_get(*, pk) -> Incident:
+    """The incident with its commander; Http404 when there is none."""
+    return get_object_or_404(Incident.objects.select_related("commander"), pk=pk)
+
+
+def action_item_get(*, pk) -> ActionItem:
+    """The action item with its postmortem; Http404 when there is none."""
+    return get_object_or_404(ActionItem.objects.select_related("postmortem"), pk=pk)
 
 
 def incident_open_list() -> QuerySet[Incident]:

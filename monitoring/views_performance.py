@@ -5,11 +5,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from monitoring.charts import line_chart
-from monitoring.models import PerformanceRegression
 from monitoring.selectors.performance import (
     current_window,
     performance_current,
     performance_hourly_p95,
+    performance_regressions_open,
 )
 
 
@@ -31,6 +31,5 @@ def performance(request):
     start, end = current_window(now)
     return render(request, "monitoring/performance.html", {
         "title": "Performance", "rows": rows, "window_start": start, "window_end": end,
-        "open_regressions": PerformanceRegression.objects.filter(resolved_at__isnull=True)
-        .order_by("measurement"),
+        "open_regressions": performance_regressions_open(),
     })

@@ -96,3 +96,12 @@ def silence_create(*, starts_at: datetime, ends_at: datetime, reason: str,
     silence.full_clean()
     silence.save()
     return silence
+
+
+def silence_save(*, silence: Silence, actor=None) -> Silence:
+    """Save a silence edited by hand (validated by its form); a new one records `actor` as
+    its creator."""
+    if silence._state.adding:
+        silence.created_by = actor
+    silence.save()
+    return silence

@@ -4,9 +4,9 @@ from django.db import models
 
 from checklist.models import Launch, LaunchStep, PostLaunchReview, StepStatus
 from checklist.services.launch import (
-    launch_ensure,
-    launch_schedule,
+    launch_save,
     launch_step_finish,
+    launch_step_save,
     post_launch_review_complete,
     post_launch_review_prefill,
 )
@@ -33,13 +33,16 @@ class LaunchAdmin(admin.ModelAdmin):
     inlines = [StepInline]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        launch_ensure(name=obj.name)  # a new launch gets the plan's steps
-        if "launch_at" in form.changed_data and obj.launch_at:
-            launch_schedule(launch=obj, launch_at=obj.launch_at)
+        # A new launch gets the plan's steps; a new launch time, due times and reviews.
+        schedule = bool("launch_at" in form.changed_data and obj.launch_at)
+        launch_save(launch=obj, schedule=schedule)
+        if schedule:
             self.message_user(request, "due times and the 30 days of reviews planned")
 
     def save_formset(self, request, form, formset, change):
+        # Saves nothing (commit=False): lists the changed steps for the admin's history
+        # message, which otherwise fails on a formset that was never saved.
+        formset.save(commit=False)
         for step_form in formset.forms:
             step = step_form.instance
             if not step_form.has_changed() or not step.pk:
@@ -52,8 +55,7 @@ class LaunchAdmin(admin.ModelAdmin):
                     self.message_user(request, f"{step.label}: {'; '.join(exc.messages)}",
                                       messages.ERROR)
                 continue
-            step.full_clean()
-            step.save()
+            launch_step_save(step=step)
 
 
 @admin.register(PostLaunchReview)

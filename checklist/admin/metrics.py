@@ -1,10 +1,9 @@
 import threading
 
 from django.contrib import admin
-from django.utils import timezone
 
 from checklist.models import SuccessMetric, SuccessMetricEntry
-from checklist.services.metrics import success_metrics_evaluate
+from checklist.services.metrics import success_metric_entry_record, success_metrics_evaluate
 
 
 class EntryInline(admin.TabularInline):
@@ -69,7 +68,4 @@ class SuccessMetricAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         entries = formset.save(commit=False)
         for entry in entries:
-            entry.entered_by = request.user
-            entry.entered_at = timezone.now()
-            entry.full_clean()
-            entry.save()
+            success_metric_entry_record(entry=entry, user=request.user)

@@ -43,6 +43,23 @@ def launch_ensure(*, name: str = DEFAULT_LAUNCH) -> tuple[Launch, int]:
     return launch, created
 
 
+def launch_save(*, launch: Launch, schedule: bool = False) -> Launch:
+    """Save a launch edited by hand: it gets the plan's steps; with `schedule` (its launch
+    time changed), the steps' due times and the 30 days of reviews follow that time."""
+    launch.save()
+    launch_ensure(name=launch.name)
+    if schedule:
+        launch_schedule(launch=launch, launch_at=launch.launch_at)
+    return launch
+
+
+def launch_step_save(*, step: LaunchStep) -> LaunchStep:
+    """Save a hand edit of a step that does not finish it (owner, notes, evidence)."""
+    step.full_clean()
+    step.save()
+    return step
+
+
 def _due_times_refresh(launch: Launch) -> None:
     if launch.launch_at is None:
         return

@@ -67,8 +67,15 @@ def success_metrics_evaluate(*, metrics: dict | None = None) -> list[dict]:
 def success_metric_enter(*, metric: SuccessMetric, value: float, source: str, user,
                          now=None) -> SuccessMetricEntry:
     """Record a hand-entered value with its source, who and when."""
-    entry = SuccessMetricEntry(metric=metric, value=value, source=source, entered_by=user,
-                               entered_at=now or timezone.now())
+    return success_metric_entry_record(
+        entry=SuccessMetricEntry(metric=metric, value=value, source=source), user=user, now=now)
+
+
+def success_metric_entry_record(*, entry: SuccessMetricEntry, user,
+                                now=None) -> SuccessMetricEntry:
+    """Save a new entry (its metric, value and source set) as entered by `user` now."""
+    entry.entered_by = user
+    entry.entered_at = now or timezone.now()
     entry.full_clean()
     entry.save()
     return entry

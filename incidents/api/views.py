@@ -1,8 +1,6 @@
 """Incident API: list/open, read/change, timeline entries, postmortem and its export."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -13,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import TokenUser
-from common.errors import drf_validation_error
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.models import (
@@ -33,7 +30,7 @@ def _actor(request):
 
 
 def _incident(pk) -> Incident:
-    return get_object_or_404(Incident.objects.select_related("commander"), pk=pk)
+    return selectors.incident_get(pk=pk)
 
 
 class IncidentListView(GenericAPIView):
@@ -59,15 +56,12 @@ class IncidentListView(GenericAPIView):
         data = s.IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            incident = services.incident_open(
-                title=v["title"], severity=v["severity"], summary=v["summary"],
-                source=v["source"] or str(_actor(request) or ""), actor=_actor(request),
-                at=v["detected_at"], affected_components=v["affected_components"],
-                commander=v["commander"], started_at=v["started_at"],
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        incident = services.incident_open(
+            title=v["title"], severity=v["severity"], summary=v["summary"],
+            source=v["source"] or str(_actor(request) or ""), actor=_actor(request),
+            at=v["detected_at"], affected_components=v["affected_components"],
+            commander=v["commander"], started_at=v["started_at"],
+        )
         return Response(s.IncidentDetailSerializer(incident).data, status=status.HTTP_201_CREATED)
 
 
@@ -87,12 +81,9 @@ class IncidentDetailView(APIView):
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         note = changes.pop("note", "")
-        try:
-            services.incident_edit(
-                incident=incident, actor=_actor(request), changes=changes, note=note,
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        services.incident_edit(
+            incident=incident, actor=_actor(request), changes=changes, note=note,
+        )
         return Response(s.IncidentDetailSerializer(_incident(pk)).data)
 
 
@@ -166,12 +157,9 @@ class PostmortemView(APIView):
             raise serializers.ValidationError(
                 {"status": "A postmortem starts as a draft; publish it with PATCH."}
             )
-        try:
-            postmortem = services.postmortem_create(
-                incident=incident, actor=_actor(request), **fields,
-            )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        postmortem = services.postmortem_create(
+            incident=incident, actor=_actor(request), **fields,
+        )
         return Response(selectors.postmortem_export(postmortem=postmortem), status=201)
 
     @extend_schema(request=s.PostmortemWriteSerializer,
@@ -182,15 +170,12 @@ class PostmortemView(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         to_status = fields.pop("status", None)
-        try:
-            with transaction.atomic():
-                services.postmortem_update(postmortem=postmortem, actor=_actor(request), **fields)
-                if to_status and to_status != postmortem.status:
-                    postmortem = services.postmortem_status_set(
-                        postmortem=postmortem, to_status=to_status, actor=_actor(request),
-                    )
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        with transaction.atomic():
+            services.postmortem_update(postmortem=postmortem, actor=_actor(request), **fields)
+            if to_status and to_status != postmortem.status:
+                postmortem = services.postmortem_status_set(
+                    postmortem=postmortem, to_status=to_status, actor=_actor(request),
+                )
         return Response(selectors.postmortem_export(postmortem=postmortem))
 
 
@@ -206,11 +191,8 @@ class ActionItemCreateView(APIView):
             raise NotFound(f"Incident {pk} has no postmortem yet; POST one first.")
         data = s.ActionItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            item = services.action_item_create(postmortem=postmortem, actor=_actor(request),
-                                               **data.validated_data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        item = services.action_item_create(postmortem=postmortem, actor=_actor(request),
+                                           **data.validated_data)
         return Response(s.ActionItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
@@ -221,13 +203,10 @@ class ActionItemDetailView(APIView):
 
     @extend_schema(request=s.ActionItemSerializer, responses={200: s.ActionItemSerializer})
     def patch(self, request, pk):
-        item = get_object_or_404(ActionItem.objects.select_related("postmortem"), pk=pk)
+        item = selectors.action_item_get(pk=pk)
         data = s.ActionItemSerializer(item, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         for name, value in data.validated_data.items():
             setattr(item, name, value)
-        try:
-            services.action_item_save(item=item, actor=_actor(request))
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        services.action_item_save(item=item, actor=_actor(request))
         return Response(s.ActionItemSerializer(item).data)

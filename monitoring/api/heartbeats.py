@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from monitoring.models import Heartbeat, PingKind
-from monitoring.selectors.heartbeats import heartbeat_status_at
+from monitoring.selectors.heartbeats import heartbeat_status_at, heartbeats_list
 from monitoring.services.heartbeats import heartbeat_create, heartbeat_ping
 
 
@@ -39,7 +39,9 @@ class HeartbeatListCreateView(generics.ListCreateAPIView):
     model_permissions = {"POST": (Heartbeat, "add")}
 
     serializer_class = HeartbeatSerializer
-    queryset = Heartbeat.objects.order_by("name")
+
+    def get_queryset(self):
+        return heartbeats_list()
 
     def perform_create(self, serializer):
         serializer.instance = heartbeat_create(**serializer.validated_data)

@@ -1,16 +1,15 @@
 """RPC endpoints and the active one, over HTTP."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import drf_validation_error
 from common.redaction import mask_url
 from common.secret_urls import SecretUrlSerializerMixin, sees_secrets, serializer_context
 from monitoring.models import RpcEndpoint
+from monitoring.selectors.rpc import rpc_endpoints_list
 from monitoring.services import rpc
 
 
@@ -31,17 +30,14 @@ class RpcEndpointListView(APIView):
 
     @extend_schema(responses=RpcEndpointSerializer(many=True))
     def get(self, request):
-        return Response(RpcEndpointSerializer(RpcEndpoint.objects.all(), many=True,
+        return Response(RpcEndpointSerializer(rpc_endpoints_list(), many=True,
                                               context=serializer_context(request)).data)
 
     @extend_schema(request=RpcEndpointSerializer, responses={201: RpcEndpointSerializer})
     def post(self, request):
         s = RpcEndpointSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            endpoint = rpc.rpc_endpoint_create(**s.validated_data)
-        except DjangoValidationError as exc:
-            raise drf_validation_error(exc) from exc
+        endpoint = rpc.rpc_endpoint_create(**s.validated_data)
         endpoint.refresh_from_db()
         return Response(RpcEndpointSerializer(endpoint, context=serializer_context(request)).data,
                         status=status.HTTP_201_CREATED)

@@ -2,7 +2,13 @@
 
 import datetime
 
+from django.db.models import QuerySet
+
 from monitoring.models import Heartbeat, HeartbeatStatus, PingKind
+
+
+def heartbeats_list() -> QuerySet[Heartbeat]:
+    return Heartbeat.objects.order_by("name")
 
 
 def heartbeat_status_at(*, heartbeat: Heartbeat, now: datetime.datetime) -> str:

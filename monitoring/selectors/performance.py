@@ -131,6 +131,13 @@ def performance_regression_lines() -> list[str]:
             .select_related("baseline").order_by("measurement")]
 
 
+def performance_regressions_open():
+    """Open performance regressions, by measurement."""
+    from monitoring.models import PerformanceRegression
+
+    return PerformanceRegression.objects.filter(resolved_at__isnull=True).order_by("measurement")
+
+
 def performance_hourly_p95(*, measurement: str, now: datetime.datetime) -> list[dict]:
     """24 hourly points {hour, p95} ending with the current hour (None: no samples)."""
     last = bucket_start(now, 3600)

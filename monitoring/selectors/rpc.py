@@ -1,8 +1,13 @@
 """Reads for RPC endpoints: the active one and the state keys alert rules watch."""
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from monitoring.models import RpcEndpoint
+
+
+def rpc_endpoints_list() -> QuerySet[RpcEndpoint]:
+    return RpcEndpoint.objects.all()
 
 
 def rpc_active() -> RpcEndpoint | None:

@@ -110,3 +110,20 @@ def test_a_viewer_sees_alerts_but_cannot_acknowledge_them(client, viewer, filled
                                              "_selected_action": [alert.pk]})
     alert.refresh_from_db()
     assert alert.acknowledged_at is None
+
+
+def test_a_silence_added_in_the_admin_records_its_creator_and_an_edit_keeps_it(
+        boss_client, portal_admin, plan_rules):
+    rule = AlertRule.objects.first()
+    form = {"rule": rule.pk, "labels": "{}", "starts_at_0": "2026-12-01",
+            "starts_at_1": "15:00:00", "ends_at_0": "2026-12-01", "ends_at_1": "16:00:00",
+            "reason": "maintenance"}
+    assert boss_client.post("/admin/alerting/silence/add/", form).status_code == 302
+    silence = Silence.objects.get()
+    assert (silence.created_by, silence.reason) == (portal_admin, "maintenance")
+    Silence.objects.filter(pk=silence.pk).update(created_by=None)
+    response = boss_client.post(f"/admin/alerting/silence/{silence.pk}/change/",
+                                {**form, "reason": "longer maintenance"})
+    assert response.status_code == 302
+    silence.refresh_from_db()
+    assert (silence.created_by, silence.reason) == (None, "longer maintenance")

@@ -7,6 +7,7 @@ from checklist.models import (
     Launch,
     LaunchDecision,
     PostLaunchReview,
+    StepStatus,
     SuccessMetric,
     VerificationResult,
 )
@@ -123,3 +124,48 @@ def test_an_operator_runs_the_verifiers_from_the_readiness_page(client, plan, do
     assert response.redirect_chain[-1][0] == "/readiness/"
     assert "verified" in response.content.decode()
     assert ChecklistItem.objects.get(key="exit-docs").status == ItemStatus.DONE
+
+
+def _launch_form(launch, **steps_changed) -> dict:
+    steps = list(launch.steps.all())
+    data = {"name": launch.name, "launch_at_0": "2026-12-01", "launch_at_1": "15:00:00",
+            "steps-TOTAL_FORMS": len(steps), "steps-INITIAL_FORMS": len(steps),
+            "steps-MIN_NUM_FORMS": 0, "steps-MAX_NUM_FORMS": 1000}
+    for i, step in enumerate(steps):
+        data.update({f"steps-{i}-id": step.pk, f"steps-{i}-launch": launch.pk,
+                     f"steps-{i}-owner": "", f"steps-{i}-status": step.status,
+                     f"steps-{i}-notes": steps_changed.get(step.label, step.notes),
+                     f"steps-{i}-evidence_url": step.evidence_url})
+    return data
+
+
+def test_a_launch_time_set_in_the_admin_plans_due_times_and_reviews_and_a_step_edit_saves(
+        client, plan, portal_admin):
+    launch, _ = launch_ensure()
+    client.force_login(portal_admin)
+    url = reverse("admin:checklist_launch_change", args=[launch.pk])
+    assert client.post(url, _launch_form(launch)).status_code == 302
+    launch.refresh_from_db()
+    assert launch.launch_at is not None
+    assert not launch.steps.filter(due_at__isnull=True).exists()
+    assert PostLaunchReview.objects.filter(launch=launch).count() == 30 + 4
+    response = client.post(url, _launch_form(launch, **{"T-6h": "ask the on-call"}))
+    assert response.status_code == 302
+    step = launch.steps.get(label="T-6h")
+    assert (step.notes, step.status) == ("ask the on-call", StepStatus.PENDING)
+    assert step.due_at is not None
+
+
+def test_a_success_metric_entered_in_the_admin_records_who_and_when(client, plan, portal_admin):
+    metric = SuccessMetric.objects.get(key="bags-share")
+    client.force_login(portal_admin)
+    url = reverse("admin:checklist_successmetric_change", args=[metric.pk])
+    response = client.post(url, {
+        "entries-TOTAL_FORMS": 1, "entries-INITIAL_FORMS": 0, "entries-MIN_NUM_FORMS": 0,
+        "entries-MAX_NUM_FORMS": 1000, "entries-0-metric": metric.pk, "entries-0-value": "0.4",
+        "entries-0-source": "the partner's dashboard"})
+    assert response.status_code == 302
+    entry = metric.entries.get()
+    assert (entry.value, entry.source, entry.entered_by) == (
+        0.4, "the partner's dashboard", portal_admin)
+    assert entry.entered_at is not None

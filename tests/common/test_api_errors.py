@@ -1,6 +1,11 @@
 """Cross-cutting API answers the fuzzer (tests/fuzz) found undocumented or lenient."""
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
+
+from common.errors import api_exception_handler
+from monitoring.models import RpcEndpoint
+from monitoring.services import rpc
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +45,30 @@ def test_the_schema_documents_every_error_an_operation_can_answer(api):
         {"application/json", "text/plain"}
     assert [p["name"] for p in paths["/api/v1/action-items/{id}"]["patch"]["parameters"]] \
         == ["id"]
+
+
+@pytest.mark.parametrize(("error", "body"), [
+    (DjangoValidationError({"url": ["Enter a valid URL."], "name": "taken"}),
+     {"url": ["Enter a valid URL."], "name": ["taken"]}),
+    (DjangoValidationError(["first", "second"]), {"detail": ["first", "second"]}),
+    (DjangoValidationError("one message"), {"detail": ["one message"]}),
+])
+def test_a_django_validation_error_from_a_service_is_a_400_with_its_messages(
+        write_client, monkeypatch, error, body):
+    def refuse(**kwargs):
+        raise error
+
+    monkeypatch.setattr(rpc, "rpc_endpoint_create", refuse)
+    response = write_client.post("/api/v1/rpc/endpoints", {
+        "name": "backup", "url": "https://rpc.example.org", "priority": 1}, format="json")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == body
+    assert not RpcEndpoint.objects.exists()
+
+
+def test_the_handler_converts_a_django_validation_error_itself():
+    response = api_exception_handler(DjangoValidationError({"name": ["taken"]}),
+                                     {"request": None, "view": None})
+    assert response.status_code == 400
+    assert response.data == {"name": ["taken"]}
