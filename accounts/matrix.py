@@ -71,6 +71,7 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "checklist.ReadinessOverview": _VIEW_ONLY,
     "checklist.LaunchDecision": (ALL_ROLES, frozenset({ADMIN})),  # decided by Admins only
     "checklist.Launch": _OPERATED,
+    "checklist.LaunchStep": _VIEW_ONLY,  # edited on its launch's page; here its history
     "checklist.PostLaunchReview": _VIEW_ONLY,  # planned from the launch time
     "checklist.SuccessMetric": (ALL_ROLES, NOBODY),  # the plan's metrics, by bootstrap
 }

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from checklist.models import Launch, LaunchStep, PostLaunchReview, StepStatus
+from checklist.models import Launch, LaunchStep, LaunchStepEvent, PostLaunchReview, StepStatus
 from checklist.services.launch import (
     launch_save,
     launch_step_finish,
@@ -10,6 +10,7 @@ from checklist.services.launch import (
     post_launch_review_complete,
     post_launch_review_prefill,
 )
+from common.history import HistoryInline
 
 
 class StepInline(admin.TabularInline):
@@ -24,6 +25,26 @@ class StepInline(admin.TabularInline):
     raw_id_fields = ["owner"]
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LaunchStep)
+class LaunchStepAdmin(admin.ModelAdmin):
+    """Read-only: steps are edited on their launch's page; here each shows its history."""
+
+    list_display = ["launch", "label", "text", "due_at", "status", "owner", "completed_at"]
+    list_filter = ["status", "automated", "launch"]
+    search_fields = ["label", "text", "notes"]
+    list_select_related = ["launch", "owner"]
+    inlines = [type("LaunchStepEventInline", (HistoryInline,), {"model": LaunchStepEvent})]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -55,7 +76,7 @@ class LaunchAdmin(admin.ModelAdmin):
                     self.message_user(request, f"{step.label}: {'; '.join(exc.messages)}",
                                       messages.ERROR)
                 continue
-            launch_step_save(step=step)
+            launch_step_save(step=step, actor=request.user)
 
 
 @admin.register(PostLaunchReview)

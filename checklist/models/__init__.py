@@ -7,11 +7,18 @@ from checklist.models.items import (
     ReadinessOverview,
     VerificationResult,
 )
-from checklist.models.launch import Launch, LaunchStep, PostLaunchReview, StepStatus
+from checklist.models.launch import (
+    Launch,
+    LaunchStep,
+    LaunchStepEvent,
+    PostLaunchReview,
+    StepStatus,
+)
 from checklist.models.metrics import SuccessMetric, SuccessMetricEntry
 
 __all__ = [
     "ChecklistItem", "ChecklistItemEvent", "ItemStatus", "ReadinessOverview",
-    "VerificationResult", "LaunchDecision", "Launch", "LaunchStep", "PostLaunchReview",
+    "VerificationResult", "LaunchDecision", "Launch", "LaunchStep", "LaunchStepEvent",
+    "PostLaunchReview",
     "StepStatus", "SuccessMetric", "SuccessMetricEntry",
 ]

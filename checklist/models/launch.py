@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from checklist.models.evidence import EvidenceFields
+from common.history import HistoryEntry
 
 
 class Launch(models.Model):
@@ -84,3 +85,13 @@ class PostLaunchReview(models.Model):
 
     def __str__(self):
         return f"{self.get_cadence_display()} review, day {self.day}"
+
+
+class LaunchStepEvent(HistoryEntry):
+    """Append-only: one row per change of a launch-day step (scheduled, claimed by the
+    portal, edited, done, skipped, failed)."""
+
+    step = models.ForeignKey(LaunchStep, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(HistoryEntry.Meta):
+        pass

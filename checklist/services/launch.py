@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from backups.services import backup_run_now
 from checklist import plan_items, sources
-from checklist.models import Launch, LaunchStep, PostLaunchReview, StepStatus
+from checklist.models import Launch, LaunchStep, LaunchStepEvent, PostLaunchReview, StepStatus
+from common.history import actor_label, field_changes, field_values
 
 DEFAULT_LAUNCH = "V1"
 
@@ -53,10 +54,27 @@ def launch_save(*, launch: Launch, schedule: bool = False) -> Launch:
     return launch
 
 
-def launch_step_save(*, step: LaunchStep) -> LaunchStep:
-    """Save a hand edit of a step that does not finish it (owner, notes, evidence)."""
+# What a hand edit may change; the rest (due time, completion) has its own services.
+STEP_EDITABLE = ("owner", "status", "notes", "evidence_url")
+STEP_HISTORY = (*STEP_EDITABLE, "due_at", "completed_at", "completed_by")
+
+
+def _step_event(step: LaunchStep, before: dict, note: str, actor=None) -> None:
+    changes = field_changes(before, step, STEP_HISTORY)
+    if changes or not before:
+        LaunchStepEvent.objects.create(step=step, actor=actor_label(actor), note=note,
+                                       changes=changes)
+
+
+def launch_step_save(*, step: LaunchStep, actor=None) -> LaunchStep:
+    """Save a hand edit of a step that does not finish it (owner, notes, evidence).
+
+    Only the editable fields are written, so an edit submitted with a new launch time
+    keeps the due time that launch_save has just computed."""
+    before = field_values(step, STEP_HISTORY)
     step.full_clean()
-    step.save()
+    step.save(update_fields=list(STEP_EDITABLE))
+    _step_event(step, before, "edited", actor)
     return step
 
 
@@ -66,8 +84,12 @@ def _due_times_refresh(launch: Launch) -> None:
     for step in launch.steps.all():
         due = launch.launch_at + timedelta(minutes=step.offset_minutes)
         if step.due_at != due:
+            before = {"due_at": step.due_at}
             step.due_at = due
             step.save(update_fields=["due_at"])
+            LaunchStepEvent.objects.create(
+                step=step, actor="system", note=f"due at {due:%Y-%m-%d %H:%M} UTC",
+                changes=field_changes(before, step, ["due_at"]))
 
 
 def _review_checks(plan: list[tuple[str, list[str]]]) -> list[dict]:
@@ -107,6 +129,7 @@ def launch_step_finish(*, step: LaunchStep, status: str, actor=None, notes: str 
         raise ValidationError({"status": "a step is finished as done, skipped or failed"})
     if status == StepStatus.SKIPPED and not (notes or step.notes).strip():
         raise ValidationError({"notes": "say why the step is skipped"})
+    before = field_values(step, STEP_HISTORY)
     step.status = status
     step.completed_at = now or timezone.now()
     step.completed_by = actor
@@ -118,6 +141,7 @@ def launch_step_finish(*, step: LaunchStep, status: str, actor=None, notes: str 
         step.evidence_set_object(evidence_object)
     step.full_clean()
     step.save()
+    _step_event(step, before, status if not notes else f"{status}: {notes}", actor)
     return step
 
 
@@ -132,6 +156,8 @@ def launch_step_run(*, step: LaunchStep, now=None) -> str:
     if not LaunchStep.objects.filter(pk=step.pk, status=StepStatus.PENDING,
                                      completed_at__isnull=True).update(completed_at=now):
         return f"{step.launch.name} {step.label}: already {step.status} or running"
+    LaunchStepEvent.objects.create(step=step, actor="system",
+                                   note="claimed: the portal runs it now")
     try:
         ok, note, evidence = automation(step, now)
     except Exception as exc:  # recorded as a failed step rather than left claimed forever

@@ -9,6 +9,7 @@ from checklist.services.launch import (
     launch_ensure,
     launch_schedule,
     launch_step_finish,
+    launch_step_save,
     post_launch_review_prefill,
 )
 from checklist.tasks import launch_steps_run_due_task
@@ -81,3 +82,29 @@ def test_a_review_is_prefilled_with_the_numbers_its_checks_ask_for(plan):
     assert weekly.figures["confirmation_ms"] == {"p95": 420}
     assert weekly.figures["partner_fees_sol_24h"] is None
     assert PostLaunchReview.objects.filter(figures_at__isnull=False).count() == 2
+
+
+def test_every_change_of_a_step_is_kept_on_its_history(plan, operator, backup_env):
+    launch, _ = launch_ensure()
+    launch_schedule(launch=launch, launch_at=timezone.now() + timedelta(hours=1))
+    step = launch.steps.get(label="T-4h")
+    step.owner, step.notes = operator, "Alice runs the smoke suite"
+    launch_step_save(step=step, actor=operator)
+    launch_step_finish(step=step, status=StepStatus.DONE, actor=operator, notes="green")
+    scheduled, edited, done = step.events.all()
+    assert scheduled.actor == "system" and scheduled.changes["due_at"][0] is None
+    assert edited.actor == operator.username and edited.changes["owner"] == [None, operator.pk]
+    assert done.note == "done: green" and done.changes["status"] == ["pending", "done"]
+    # The portal's own step: claimed, then its outcome.
+    launch_steps_run_due_task()
+    notes = list(launch.steps.get(label="T-12h").events.values_list("note", flat=True))
+    assert notes[1] == "claimed: the portal runs it now" and notes[2].startswith("done")
+
+
+def test_an_edit_saved_with_a_new_launch_time_keeps_the_new_due_time(plan, operator):
+    launch, _ = launch_ensure()
+    step = launch.steps.get(label="T-0")
+    launch_schedule(launch=launch, launch_at=T0)
+    step.notes = "edited in the same submit"  # the stale instance has no due time
+    launch_step_save(step=step, actor=operator)
+    assert launch.steps.get(label="T-0").due_at == T0

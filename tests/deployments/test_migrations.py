@@ -38,7 +38,8 @@ def round_trip(database_url):
 def _expect_every_app(result):
     assert result.returncode == 0, result.stderr[-3000:]
     done = {line.split()[1] for line in result.stdout.splitlines() if line.startswith("round")}
-    assert {"accounts", "backups", "monitoring", "deployments", "django_celery_beat"} <= done
+    assert {"accounts", "backups", "monitoring", "alerting", "incidents", "checklist",
+            "deployments", "common", "django_celery_beat"} <= done
 
 
 def test_every_app_migrates_to_zero_and_back_on_postgresql():
