@@ -34,8 +34,11 @@ COPY --from=build /opt/site /opt/site
 WORKDIR /app
 COPY --from=build /src/manage.py /src/gunicorn.conf.py ./
 COPY --from=build /src/opsportal ./opsportal
+COPY --from=build /src/common ./common
 COPY --from=build /src/accounts ./accounts
 COPY --from=build /src/monitoring ./monitoring
+COPY --from=build /src/alerting ./alerting
+COPY --from=build /src/incidents ./incidents
 COPY --from=build /src/backups ./backups
 COPY --from=build /src/checklist ./checklist
 COPY --from=build /src/deployments ./deployments
