@@ -27,10 +27,9 @@ INVALID_SYNTAX = "invalid-syntax"
 _CANDIDATE = re.compile(rb"sleep|://|\.(?:db|sqlite3?)\b")
 _URL = re.compile(r"\b((?:postgres(?:ql)?|mysql|mariadb|sqlite|redis|rediss|mongodb"
                   r"(?:\+srv)?)(?:\+\w+)?)://[^\s'\"<>]*", re.IGNORECASE)
-_FILE = re.compile(r"[\w./\\~-]*\w\.(?:db|sqlite3?)\b", re.IGNORECASE)
+_FILE = re.compile(r"[\w./\\~{}-]*[\w}]\.(?:db|sqlite3?)\b", re.IGNORECASE)
 _SECURITY_CODE = re.compile(r"S\d")  # flake8-bandit, not SIM or SLF
-_KINDS = {"postgres": "postgresql", "rediss": "redis", "mariadb": "mysql",
-          "mongodb+srv": "mongodb"}
+_KINDS = {"postgres": "postgresql", "rediss": "redis", "mariadb": "mysql"}
 
 # ruff's flake8-bandit rules by bandit's own severity; any other S rule counts as medium.
 SEVERITY_HIGH = frozenset({"S102", "S301", "S302", "S307", "S323", "S413", "S501", "S502",
@@ -134,8 +133,7 @@ def _sleep_name(func: ast.expr, sleep_aliases: set[str]) -> bool:
 def _store(text: str) -> list[tuple[str, str]]:
     found = []
     for match in _URL.finditer(text):
-        scheme = match.group(1).lower().split("+")[0] if "+srv" not in match.group(1).lower() \
-            else "mongodb+srv"
+        scheme = match.group(1).lower().split("+")[0]
         found.append((_KINDS.get(scheme, scheme), mask_url(match.group(0))))
     if not found:
         for match in _FILE.finditer(text):
@@ -166,12 +164,22 @@ def analyse_source(data: bytes) -> SourceFacts:
     nodes = list(ast.walk(tree))
     aliases = {alias.asname or alias.name for node in nodes if isinstance(node, ast.ImportFrom)
                for alias in node.names if alias.name == "sleep"}
+    in_fstrings = {id(part) for node in nodes if isinstance(node, ast.JoinedStr)
+                   for part in node.values}
     for node in nodes:
         if isinstance(node, ast.Call):
             facts.sleep_calls += _sleep_name(node.func, aliases)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (
-                "://" in node.value or "." in node.value):
-            facts.stores.extend((kind, ref, node.lineno) for kind, ref in _store(node.value))
+            continue
+        if isinstance(node, ast.JoinedStr):  # f"/data/{name}.db" reads "/data/{}.db"
+            text = "".join(p.value if isinstance(p, ast.Constant) else "{}"
+                           for p in node.values)
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and id(node) not in in_fstrings):
+            text = node.value
+        else:
+            continue
+        if "://" in text or "." in text:
+            facts.stores.extend((kind, ref, node.lineno) for kind, ref in _store(text))
     return facts
 
 
