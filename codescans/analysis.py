@@ -2,11 +2,12 @@
 per-file syntax-tree analysis, and ruff's report split into lint and security.
 
 Cost model (bench/bench_repo_scan.py): ruff parses every file, in native code and
-in parallel; CPython's `ast` is ~10x slower, so a file's tree is built only when
-its bytes could hold what the tree is asked for (the word `sleep`, `://`, or a
-`.db`/`.sqlite` name), and for any file ruff calls invalid, to confirm it with
-CPython. A file without those bytes has no `sleep(...)` call and no store
-reference in any string literal, so nothing is lost.
+in parallel; CPython's `ast` is ~10x slower than ruff's whole run, so sleep() calls
+and store references are found by a lexer (codescans/lexer.py: one C-regex pass that
+consumes comments and strings whole; tests hold it equal to `analyse_source_ast`, the
+syntax-tree reference), and only in files whose bytes could hold them (the word
+`sleep`, `://`, or a `.db`/`.sqlite` name). Unparsable files are those ruff calls
+invalid and CPython's parser rejects too (its message is recorded).
 """
 
 import ast
@@ -16,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codescans.lexer import lex_source
 from common.redaction import mask_url
 
 VENDORED = frozenset({".venv", "venv", "node_modules", "site-packages", ".git", "__pycache__",
@@ -153,13 +155,28 @@ def needs_tree(data: bytes) -> bool:
 
 
 def analyse_source(data: bytes) -> SourceFacts:
-    """sleep() calls and data-store references in string literals, on CPython's tree."""
+    """sleep() calls and data-store references in string literals, by the lexer."""
+    calls, stores = lex_source(data.decode("utf-8", errors="replace"), _store)
+    return SourceFacts(sleep_calls=calls, stores=stores)
+
+
+def syntax_error(data: bytes) -> str:
+    """CPython's verdict on a file: empty if it parses, else where and why not."""
+    try:
+        ast.parse(data)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        return f"line {line}: {getattr(exc, 'msg', exc)}" if line else str(exc)
+    return ""
+
+
+def analyse_source_ast(data: bytes) -> SourceFacts:
+    """The reference for `analyse_source`: the same answers on CPython's syntax tree."""
     facts = SourceFacts()
     try:
         tree = ast.parse(data)
-    except (SyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        facts.error = f"line {line}: {getattr(exc, 'msg', exc)}" if line else str(exc)
+    except (SyntaxError, ValueError):
+        facts.error = syntax_error(data)
         return facts
     nodes = list(ast.walk(tree))
     aliases = {alias.asname or alias.name for node in nodes if isinstance(node, ast.ImportFrom)

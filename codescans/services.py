@@ -112,34 +112,31 @@ def _analyse(root: Path, tree: analysis.Tree, procs: list[subprocess.Popen],
     lint_select = settings.BOT_REPO_RUFF_SELECT
     security_select = settings.BOT_REPO_SECURITY_SELECT
     sleeps: dict[str, int] = {}
-    stores: dict[str, dict] = {}
-    unparsable: dict[str, str] = {}
-    by_path = {f.path: f for f in tree.files}
-
-    def analyse(facts_file: analysis.FileFacts) -> None:
-        facts = analysis.analyse_source(facts_file.data)
-        if facts.error:
-            unparsable[facts_file.path] = facts.error
-        if facts.sleep_calls:
-            sleeps[facts_file.path] = facts.sleep_calls
-        for kind, ref, line in facts.stores:
-            entry = stores.setdefault(ref, {"kind": kind, "ref": ref, "where": []})
-            entry["where"].append(f"{facts_file.path}:{line}")
-
-    done = set()
+    found: list[tuple[str, str, str, int]] = []  # path, kind, ref, line
     for i, file in enumerate(tree.files, 1):
         if analysis.needs_tree(file.data):
-            analyse(file)
-            done.add(file.path)
+            facts = analysis.analyse_source(file.data)
+            if facts.sleep_calls:
+                sleeps[file.path] = facts.sleep_calls
+            found.extend((file.path, kind, ref, line) for kind, ref, line in facts.stores)
         if progress and i % 500 == 0:
             progress(f"analysed {i}/{len(tree.files)} files")
     if progress:
         progress(f"analysed {len(tree.files)} files; waiting for ruff")
     findings = _ruff_collect(procs, settings.BOT_REPO_SCAN_TIMEOUT_SECONDS)
     lint, security, invalid = analysis.split_ruff(findings, root)
-    for path in sorted(invalid - done):  # ruff says invalid: CPython has the last word
-        if path in by_path:
-            analyse(by_path[path])
+    by_path = {f.path: f for f in tree.files}
+    unparsable = {}  # ruff says invalid: CPython has the last word
+    for path in sorted(invalid & by_path.keys()):
+        error = analysis.syntax_error(by_path[path].data)
+        if error:
+            unparsable[path] = error
+            sleeps.pop(path, None)  # what cannot be parsed counts for nothing
+    stores: dict[str, dict] = {}
+    for path, kind, ref, line in found:
+        if path not in unparsable:
+            entry = stores.setdefault(ref, {"kind": kind, "ref": ref, "where": []})
+            entry["where"].append(f"{path}:{line}")
     long = sorted((f for f in tree.files if f.lines > analysis.LONG_FILE_LINES),
                   key=lambda f: (-f.lines, f.path))
     long_files = [{"path": f.path, "lines": f.lines} for f in long]

@@ -130,3 +130,19 @@ def test_store_references_in_string_literals():
                       ("sqlite", "sqlite:///var/bot.sqlite3"),
                       ("mongodb", "mongodb+srv://********@cluster/db"),
                       ("sqlite file", "/data/{}.sqlite")]
+
+
+def test_the_lexer_counts_what_the_syntax_tree_counts():
+    from codescans.analysis import analyse_source_ast
+    from tests.codescans import conftest
+
+    tricky = (b'def sleep(x):\n    """time.sleep(1) in a docstring\n    \'\'\' sleep(2) """\n'
+              b"    return x\n\n\nclass A:\n    def sleep(self): pass\n\n\nA().sleep ( 3 )\n"
+              b"from time import (\n    sleep,\n)\nsleep(4)\nx = r'\\' # sleep(5)'\n"
+              b"y = f'{a}/{b}.db' + \"redis://r:6379\"  # 'mysql://no'\n")
+    sources = [s.encode() for s in (conftest.SLEEPY, conftest.STORE, conftest.UNSAFE,
+                                    conftest.LINT, conftest.OUTSIDE)] + [tricky]
+    for source in sources:
+        lexed, tree = analyse_source(source), analyse_source_ast(source)
+        assert (lexed.sleep_calls, lexed.stores) == (tree.sleep_calls, tree.stores), source
+    assert analyse_source(tricky).sleep_calls == 2
