@@ -38,6 +38,8 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "backups.RestoreDrill": _VIEW_ONLY,
     # Written by preflight, smoke_test and make staging; the admin only shows them.
     "deployments.Deployment": (ALL_ROLES, NOBODY),
+    # Scans are written by the scanner; Operators and Admins start one (the button).
+    "codescans.RepoScan": _VIEW_ONLY,
     "deployments.PreflightRun": (ALL_ROLES, NOBODY),
     "deployments.SmokeTestRun": (ALL_ROLES, NOBODY),
     "django_celery_beat.ClockedSchedule": (ALL_ROLES, frozenset({ADMIN})),

@@ -5,7 +5,7 @@ the actions (view, add, change, delete). The most specific entry wins.
 """
 
 PORTAL_APPS = ("accounts", "monitoring", "alerting", "incidents", "backups", "checklist",
-               "django_celery_beat", "deployments")
+               "django_celery_beat", "deployments", "codescans")
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "Viewer": {app: ("view",) for app in PORTAL_APPS},
@@ -21,6 +21,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "django_celery_beat": ("view", "change"),
         # Deployment records are written by the commands; people read them.
         "deployments": ("view",),
+        # Scans of the bot's repository: read, and started ("add") from the admin button.
+        "codescans": ("view", "add"),
     },
     "Incident Commander": {
         **{app: ("view",) for app in PORTAL_APPS},

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "incidents",
     "alerting",
     "deployments",
+    "codescans",
     "checklist",
 ]
 
@@ -186,6 +187,15 @@ STORAGES = {
 # The MkDocs site (make docs) is served at /docs/ by StaticAndDocsMiddleware.
 DOCS_SITE_DIR = env.path("DOCS_SITE_DIR", default=str(VAR_DIR / "site"))
 WHITENOISE_INDEX_FILE = True
+
+# --- The bot's repository (issue 17, codescans) -----------------------------
+# A checkout of the bot's code on this host; empty = not configured (scans refuse).
+BOT_REPO_DIR = env.str("BOT_REPO_DIR", default="")
+# The pinned ruff rules: run with --isolated, so the bot's own ruff config changes nothing.
+BOT_REPO_RUFF_SELECT = env.str("BOT_REPO_RUFF_SELECT", default="E,F,W,B")
+BOT_REPO_SECURITY_SELECT = env.str("BOT_REPO_SECURITY_SELECT", default="S")
+BOT_REPO_MAX_FILE_BYTES = env.int("BOT_REPO_MAX_FILE_BYTES", default=2 * 2**20)
+BOT_REPO_SCAN_TIMEOUT_SECONDS = env.int("BOT_REPO_SCAN_TIMEOUT_SECONDS", default=900)
 
 # --- Portal -----------------------------------------------------------------
 BACKUP_DIR = env.path("BACKUP_DIR", default=str(VAR_DIR / "backups"))

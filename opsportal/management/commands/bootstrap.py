@@ -9,6 +9,7 @@ from accounts.services import roles_bootstrap
 from alerting.services.alert_rules import alert_rules_bootstrap
 from backups.services import backups_bootstrap
 from checklist.services import checklist_bootstrap
+from codescans.services import codescans_bootstrap
 from common.encryption import encrypted_fields_rotate
 from common.scheduling import periodic_task_upsert
 from monitoring.services.bootstrap import monitoring_bootstrap
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             lines = [
                 *roles_bootstrap(),
                 *backups_bootstrap(),
+                *codescans_bootstrap(),
                 *monitoring_bootstrap(),
                 *self._minute_loop(),
                 *alert_rules_bootstrap(),

@@ -1,0 +1,218 @@
+"""Writes and workflows for repository scans: one scan is one RepoScan row."""
+
+import json
+import shutil
+import subprocess  # noqa: S404  (fixed argv lists, never a shell)
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from codescans import analysis
+from codescans.models import RepoScan, ScanStatus, ScanTrigger
+from codescans.schedules import SCHEDULES
+from common.scheduling import periodic_task_upsert
+
+RUFF_BATCH = 4000  # paths per ruff process: stays far below the kernel's argv limit
+Progress = Callable[[str], None]
+
+
+class RepoScanError(Exception):
+    """The scan could not run (no repository, ruff missing or failing)."""
+
+
+def _tool(name: str) -> str:
+    local = Path(sys.executable).parent / name  # the project's virtualenv first
+    return str(local) if local.exists() else (shutil.which(name) or name)
+
+
+def repo_dir_configured(repo_dir: str | None = None) -> Path:
+    """The repository to scan (`repo_dir` or BOT_REPO_DIR); RepoScanError if unusable."""
+    value = repo_dir or settings.BOT_REPO_DIR
+    if not value:
+        raise RepoScanError("BOT_REPO_DIR is not set: point it at a checkout of the bot's "
+                            "repository (or pass --repo DIR)")
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise RepoScanError(f"the bot's repository {path} is not a directory")
+    return path.resolve()
+
+
+def git_head(path: Path) -> str:
+    """`git rev-parse HEAD` in `path`; empty when it is not a git checkout (or no git)."""
+    try:
+        proc = subprocess.run(  # noqa: S603
+            [shutil.which("git") or "git", "-C", str(path), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    sha = proc.stdout.strip()
+    return sha if proc.returncode == 0 and len(sha) in (40, 64) else ""
+
+
+def _ruff_start(root: Path, paths: list[str], select: str) -> list[subprocess.Popen]:
+    argv = [_tool("ruff"), "check", "--isolated", "--no-cache", "--exit-zero",
+            "--output-format", "json", "--select", select]
+    return [subprocess.Popen(  # noqa: S603
+        [*argv, "--", *paths[i:i + RUFF_BATCH]], cwd=root, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True) for i in range(0, len(paths), RUFF_BATCH)]
+
+
+def _ruff_collect(procs: list[subprocess.Popen], timeout: float) -> list[dict]:
+    findings: list[dict] = []
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for p in procs:
+                p.kill()
+            raise RepoScanError(f"ruff took longer than {timeout:.0f} s") from None
+        try:
+            findings.extend(json.loads(out or "[]"))
+        except json.JSONDecodeError:
+            raise RepoScanError(f"ruff did not run (exit {proc.returncode}): "
+                                f"{(err.strip() or out.strip())[:300]}") from None
+        if proc.returncode:
+            raise RepoScanError(f"ruff failed (exit {proc.returncode}): {err.strip()[:300]}")
+    return findings
+
+
+def _measure(root: Path, *, progress: Progress | None) -> dict:
+    """Every number of a scan, computed in memory (nothing is written until it is whole)."""
+    lint_select = settings.BOT_REPO_RUFF_SELECT
+    security_select = settings.BOT_REPO_SECURITY_SELECT
+
+    def walked(n: int) -> None:
+        if progress:
+            progress(f"read {n} Python files")
+
+    tree = analysis.walk(root, max_bytes=settings.BOT_REPO_MAX_FILE_BYTES, progress=walked)
+    # ruff works (in native threads) while this process builds the syntax trees it needs.
+    try:
+        procs = _ruff_start(root, [f.path for f in tree.files],
+                            f"{lint_select},{security_select}") if tree.files else []
+    except OSError as exc:
+        raise RepoScanError(f"ruff did not start: {exc}") from exc
+    try:
+        return _analyse(root, tree, procs, progress)
+    finally:
+        for proc in procs:  # on any failure: no ruff left running behind the scan
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def _analyse(root: Path, tree: analysis.Tree, procs: list[subprocess.Popen],
+             progress: Progress | None) -> dict:
+    lint_select = settings.BOT_REPO_RUFF_SELECT
+    security_select = settings.BOT_REPO_SECURITY_SELECT
+    sleeps: dict[str, int] = {}
+    found: list[tuple[str, str, str, int]] = []  # path, kind, ref, line
+    for i, file in enumerate(tree.files, 1):
+        if analysis.needs_tree(file.data):
+            facts = analysis.analyse_source(file.data)
+            if facts.sleep_calls:
+                sleeps[file.path] = facts.sleep_calls
+            found.extend((file.path, kind, ref, line) for kind, ref, line in facts.stores)
+        if progress and i % 500 == 0:
+            progress(f"analysed {i}/{len(tree.files)} files")
+    if progress:
+        progress(f"analysed {len(tree.files)} files; waiting for ruff")
+    findings = _ruff_collect(procs, settings.BOT_REPO_SCAN_TIMEOUT_SECONDS)
+    lint, security, invalid = analysis.split_ruff(findings, root)
+    by_path = {f.path: f for f in tree.files}
+    unparsable = {}  # ruff says invalid: CPython has the last word
+    for path in sorted(invalid & by_path.keys()):
+        error = analysis.syntax_error(by_path[path].data)
+        if error:
+            unparsable[path] = error
+            sleeps.pop(path, None)  # what cannot be parsed counts for nothing
+    stores: dict[str, dict] = {}
+    for path, kind, ref, line in found:
+        if path not in unparsable:
+            entry = stores.setdefault(ref, {"kind": kind, "ref": ref, "where": []})
+            entry["where"].append(f"{path}:{line}")
+    long = sorted((f for f in tree.files if f.lines > analysis.LONG_FILE_LINES),
+                  key=lambda f: (-f.lines, f.path))
+    long_files = [{"path": f.path, "lines": f.lines} for f in long]
+    return {
+        "lint_select": lint_select, "security_select": security_select,
+        "python_files": len(tree.files), "python_lines": sum(f.lines for f in tree.files),
+        "files_over_1000": long_files,
+        "sleep_calls": sum(sleeps.values()), "sleep_by_file": dict(sorted(sleeps.items())),
+        "unparsable": [{"path": p, "error": e} for p, e in sorted(unparsable.items())],
+        "lint_errors": sum(lint.values()), "lint_by_rule": dict(sorted(lint.items())),
+        "security_findings": sum(security.values()),
+        "security_by_severity": dict(sorted(security.items())),
+        "data_stores": sorted(stores.values(), key=lambda d: (d["kind"], d["ref"])),
+        "data_store_count": len(stores), "skipped": tree.skipped,
+    }
+
+
+def repo_scan_create(*, repo_dir: str | None = None, trigger: str = ScanTrigger.COMMAND
+                     ) -> RepoScan:
+    """A running scan row for the configured repository; RepoScanError if none is."""
+    path = repo_dir_configured(repo_dir)
+    scan = RepoScan(repo_dir=str(path), trigger=trigger, status=ScanStatus.RUNNING)
+    scan.full_clean()
+    scan.save()
+    return scan
+
+
+def repo_scan_execute(*, scan: RepoScan, progress: Progress | None = None) -> RepoScan:
+    """Measure the scan's repository and record it: succeeded with every number, or
+    failed with the reason and no numbers (a half-measured scan is never succeeded)."""
+    started = time.monotonic()
+    try:
+        root = repo_dir_configured(scan.repo_dir)
+        commit = git_head(root)
+        numbers = _measure(root, progress=progress)
+    except Exception as exc:  # any failure is the scan's recorded reason, never a crash
+        reason = str(exc) if isinstance(exc, RepoScanError) else f"{type(exc).__name__}: {exc}"
+        scan.status, scan.error = ScanStatus.FAILED, reason[:2000]
+    else:
+        for name, value in numbers.items():
+            setattr(scan, name, value)
+        scan.commit, scan.status, scan.error = commit, ScanStatus.SUCCEEDED, ""
+    scan.finished_at = timezone.now()
+    scan.duration_seconds = round(time.monotonic() - started, 3)
+    scan.save()
+    return scan
+
+
+def repo_scan_run(*, repo_dir: str | None = None, trigger: str = ScanTrigger.COMMAND,
+                  progress: Progress | None = None) -> RepoScan:
+    """Create and execute a scan of `repo_dir` (default BOT_REPO_DIR) in this process."""
+    scan = repo_scan_create(repo_dir=repo_dir, trigger=trigger)
+    return repo_scan_execute(scan=scan, progress=progress)
+
+
+def repo_scan_summary(scan: RepoScan) -> list[str]:
+    """The lines the command (and the task) print for a scan."""
+    if scan.status != ScanStatus.SUCCEEDED:
+        return [f"repo scan #{scan.pk} {scan.status}: {scan.error}"]
+    top = Counter(scan.lint_by_rule).most_common(5)
+    return [
+        f"repo scan #{scan.pk} succeeded in {scan.duration_seconds:.1f} s: {scan.repo_dir} "
+        f"at {scan.commit[:12] or 'no git commit'}",
+        f"  {scan.python_files} Python files, {scan.python_lines} lines, "
+        f"{len(scan.files_over_1000)} over {analysis.LONG_FILE_LINES} lines",
+        f"  {scan.sleep_calls} sleep() calls in {len(scan.sleep_by_file)} files",
+        f"  lint ({scan.lint_select}): {scan.lint_errors} "
+        f"({', '.join(f'{c} {n}' for c, n in top) or 'none'})",
+        f"  security ({scan.security_select}): {scan.security_findings} "
+        f"({', '.join(f'{k} {v}' for k, v in scan.security_by_severity.items()) or 'none'})",
+        f"  {scan.data_store_count} data store reference(s), {len(scan.unparsable)} "
+        f"unparsable, {len(scan.skipped)} skipped",
+    ]
+
+
+def codescans_bootstrap() -> list[str]:
+    """Idempotent: the daily repository scan's schedule (operator toggles kept)."""
+    created = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
+    return [f"repo scan schedules: {len(SCHEDULES)} ({len(created)} new)"]
