@@ -1,5 +1,6 @@
 """Writes and workflows for repository scans: one scan is one RepoScan row."""
 
+import datetime
 import json
 import shutil
 import subprocess  # noqa: S404  (fixed argv lists, never a shell)
@@ -181,8 +182,29 @@ def repo_scan_execute(*, scan: RepoScan, progress: Progress | None = None) -> Re
         scan.commit, scan.status, scan.error = commit, ScanStatus.SUCCEEDED, ""
     scan.finished_at = timezone.now()
     scan.duration_seconds = round(time.monotonic() - started, 3)
-    scan.save()
+    # Only a scan still running takes its result: one the reaper failed meanwhile
+    # (taken for dead) stays failed rather than turning succeeded late.
+    fields = {f.attname: getattr(scan, f.attname) for f in RepoScan._meta.concrete_fields
+              if not f.primary_key}
+    if not RepoScan.objects.filter(pk=scan.pk, status=ScanStatus.RUNNING).update(**fields):
+        scan.refresh_from_db()
     return scan
+
+
+def repo_scans_reap(*, now: datetime.datetime | None = None) -> list[str]:
+    """Fail the scans still running past BOT_REPO_SCAN_TIMEOUT_SECONDS (plus a minute):
+    their process died or hung. The minute loop calls it; one line per scan."""
+    now = now or timezone.now()
+    limit = settings.BOT_REPO_SCAN_TIMEOUT_SECONDS + 60
+    cutoff = now - datetime.timedelta(seconds=limit)
+    lines = []
+    for scan in RepoScan.objects.filter(status=ScanStatus.RUNNING, started_at__lt=cutoff):
+        reason = (f"no result within {limit} s: the scanning process died or hung "
+                  f"(BOT_REPO_SCAN_TIMEOUT_SECONDS)")
+        if RepoScan.objects.filter(pk=scan.pk, status=ScanStatus.RUNNING).update(
+                status=ScanStatus.FAILED, error=reason, finished_at=now):
+            lines.append(f"repo scan #{scan.pk} marked failed: {reason}")
+    return lines
 
 
 def repo_scan_run(*, repo_dir: str | None = None, trigger: str = ScanTrigger.COMMAND,

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from alerting.services import alerts
 from backups.services import backup_runs_reap
+from codescans.services import repo_scans_reap
 from common.scheduling import Schedule
 from monitoring.selectors.metrics import metrics_with_sample_counts
 from monitoring.selectors.performance import performance_alert_values
@@ -57,6 +58,11 @@ def step_backups(*, now: datetime.datetime) -> list[str]:
     return [f"backups: {line}" for line in backup_runs_reap(now=now)]
 
 
+def step_repo_scans(*, now: datetime.datetime) -> list[str]:
+    """Scans of the bot's repository whose process died: failed, with the reason."""
+    return [f"codescans: {line}" for line in repo_scans_reap(now=now)]
+
+
 def step_alerts(*, now: datetime.datetime) -> list[str]:
     values, samples = metrics_with_sample_counts(now=now)
     perf_values, perf_samples = performance_alert_values(now=now)
@@ -70,7 +76,7 @@ def step_alerts(*, now: datetime.datetime) -> list[str]:
 # read their regressions and failed runs; alerts last, on this minute's metrics.
 STEPS: list[Callable[..., list[str]]] = [step_rpc_probe, step_heartbeats, step_health_sample,
                                          step_metric_snapshot, performance.step_performance,
-                                         step_backups, step_alerts]
+                                         step_backups, step_repo_scans, step_alerts]
 
 
 def monitor_pass(*, now: datetime.datetime | None = None) -> list[str]:

@@ -129,3 +129,27 @@ def test_a_viewer_sees_scans_but_gets_no_button(client, roles, bot_repo):
     assert listing.status_code == 200
     assert "Scan the bot repository now" not in listing.content.decode()
     assert client.post("/admin/codescans/reposcan/scan-now/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_scan_whose_process_died_is_failed_by_the_minute_loop(settings, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from codescans.models import RepoScan
+    from codescans.services import repo_scan_create, repo_scan_execute
+    from opsportal import minute
+
+    settings.BOT_REPO_DIR = str(tmp_path)
+    settings.BOT_REPO_SCAN_TIMEOUT_SECONDS = 60
+    dead = repo_scan_create(trigger="admin")
+    RepoScan.objects.filter(pk=dead.pk).update(started_at=timezone.now() - timedelta(minutes=3))
+    alive = repo_scan_create(trigger="admin")
+    lines = minute.step_repo_scans(now=timezone.now())
+    assert lines == [f"codescans: repo scan #{dead.pk} marked failed: no result within 120 s: "
+                     "the scanning process died or hung (BOT_REPO_SCAN_TIMEOUT_SECONDS)"]
+    assert RepoScan.objects.get(pk=alive.pk).status == "running"
+    # The dead scan's process coming back late does not turn it succeeded.
+    late = repo_scan_execute(scan=RepoScan.objects.get(pk=dead.pk))
+    assert late.status == "failed" and "died or hung" in late.error
