@@ -15,10 +15,11 @@ RUN pip install . \
 
 # --- runtime: the virtualenv, the code, no compilers -----------------------------
 FROM python:3.11-slim-bookworm AS runtime
-# pg_dump/pg_restore for the database backups and restore drills.
+# pg_dump/pg_restore for the database backups and restore drills; git for the commit
+# a scan of the bot's repository saw (codescans).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client \
+    && apt-get install -y --no-install-recommends postgresql-client git \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --create-home --home-dir /home/opsportal opsportal \
     && mkdir -p /var/lib/opsportal /var/log/opsportal \
@@ -42,6 +43,7 @@ COPY --from=build /src/incidents ./incidents
 COPY --from=build /src/backups ./backups
 COPY --from=build /src/checklist ./checklist
 COPY --from=build /src/deployments ./deployments
+COPY --from=build /src/codescans ./codescans
 # Static files are part of the image; the key only satisfies settings at build time.
 RUN SECRET_KEY=collectstatic-only-not-used-at-runtime-0123456789abcdef \
     python manage.py collectstatic --noinput -v0
