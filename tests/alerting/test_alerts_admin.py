@@ -115,8 +115,9 @@ def test_a_viewer_sees_alerts_but_cannot_acknowledge_them(client, viewer, filled
 def test_a_silence_added_in_the_admin_records_its_creator_and_an_edit_keeps_it(
         boss_client, portal_admin, plan_rules):
     rule = AlertRule.objects.first()
-    form = {"rule": rule.pk, "labels": "{}", "starts_at_0": "2026-12-01",
-            "starts_at_1": "15:00:00", "ends_at_0": "2026-12-01", "ends_at_1": "16:00:00",
+    day = (timezone.now() + timezone.timedelta(days=1)).date().isoformat()
+    form = {"rule": rule.pk, "labels": "{}", "starts_at_0": day,
+            "starts_at_1": "15:00:00", "ends_at_0": day, "ends_at_1": "16:00:00",
             "reason": "maintenance"}
     assert boss_client.post("/admin/alerting/silence/add/", form).status_code == 302
     silence = Silence.objects.get()

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from checklist.models import (
     ChecklistItem,
@@ -128,7 +131,8 @@ def test_an_operator_runs_the_verifiers_from_the_readiness_page(client, plan, do
 
 def _launch_form(launch, **steps_changed) -> dict:
     steps = list(launch.steps.all())
-    data = {"name": launch.name, "launch_at_0": "2026-12-01", "launch_at_1": "15:00:00",
+    day = (timezone.now() + timedelta(days=7)).date().isoformat()
+    data = {"name": launch.name, "launch_at_0": day, "launch_at_1": "15:00:00",
             "steps-TOTAL_FORMS": len(steps), "steps-INITIAL_FORMS": len(steps),
             "steps-MIN_NUM_FORMS": 0, "steps-MAX_NUM_FORMS": 1000}
     for i, step in enumerate(steps):
