@@ -43,6 +43,12 @@ class RepoScanAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [f for _, opts in fieldsets for f in opts["fields"]]
 
+    def get_queryset(self, request):
+        # The list shows counts only: the per-file drill-down JSON of a large repository
+        # (thousands of skipped or sleepy files) is read on a scan's own page.
+        return super().get_queryset(request).defer(
+            "sleep_by_file", "lint_by_rule", "unparsable", "skipped", "data_stores")
+
     @admin.display(description="commit", ordering="commit")
     def short_commit(self, obj):
         return obj.commit[:12] or "-"
