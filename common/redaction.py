@@ -9,7 +9,7 @@ filter, the API, the admin, the audit log and the config backup all use it.
 
 import logging
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from django.conf import settings
 
@@ -106,9 +106,23 @@ def _apprise_shown_parts(url: str) -> set[str] | None:
     return parts | {p[1:] for p in parts if p.startswith("#")}  # a #channel is a fragment
 
 
+def _split(url: str) -> SplitResult:
+    """urlsplit, or for what it refuses (an unbalanced `[` in the host, as in the
+    placeholder `postgresql://[user:password@]host/db`) the same split by hand: text
+    being masked (a log line, a scanned repository) must never raise."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        scheme, _, rest = url.partition("://")
+        rest, _, fragment = rest.partition("#")
+        rest, _, query = rest.partition("?")
+        netloc, slash, path = rest.partition("/")
+        return SplitResult(scheme, netloc, slash + path, query, fragment)
+
+
 def _url_parts(url: str) -> list[tuple[str, str]]:
     """(kind, raw text) of each part: user, password, host, port, path, value, fragment."""
-    split = urlsplit(url)
+    split = _split(url)
     parts: list[tuple[str, str]] = []
     userinfo, at, hostport = split.netloc.rpartition("@")
     if at:

@@ -37,6 +37,15 @@ def test_mask_url_hides_credentials_and_keeps_the_rest(url, masked):
     assert mask_url(masked) == masked  # masking a masked URL changes nothing
 
 
+def test_a_url_urlsplit_refuses_is_masked_not_raised():
+    # A placeholder in someone's docs: urlsplit raises "Invalid IPv6 URL" on it.
+    url = "postgresql://[USER:Real-Pw-99@]db.example/app?password=Other-Pw"
+    masked = mask_url(url)
+    assert "Real-Pw-99" not in masked and "Other-Pw" not in masked
+    assert masked.startswith("postgresql://") and "db.example/app" in masked
+    assert "Real-Pw-99" not in redact(f"connect to {url} failed")
+
+
 def test_the_log_filter_masks_urls_in_free_text():
     text = redact("probe of https://rpc.example/v1/a1b2c3d4e5f6a7b8c9d0?api-key=Sekrit-1, "
                   "then (redis://:Redis-Pw-77@127.0.0.1:6379/0).")
