@@ -103,8 +103,9 @@ REVIEW_DAYS = 30
 
 # V1 Success Metrics (First 30 Days):
 # (key, group, text, source, comparator, target, unit, error budget applies)
-# source: "metrics:<key>" (a /metrics key, dotted for nested), "settings:databases",
-# or None (entered by hand with a source).
+# source: "metrics:<key>" (a /metrics key, dotted for nested), "scan:<field>" (the
+# newest fresh scan of the bot's repository), "ci:coverage" (the bot's CI), or None
+# (entered by hand with a source). A measured metric is never entered by hand.
 SUCCESS_METRICS: list[tuple[str, str, str, str | None, str, float | None, str, bool]] = [
     ("uptime", "Reliability", "99.9% uptime", "metrics:uptime_30d", "ge", 0.999, "ratio",
      True),
@@ -114,9 +115,10 @@ SUCCESS_METRICS: list[tuple[str, str, str, str | None, str, float | None, str, b
      "count", False),
     ("confirmation-p95", "Performance", "<500ms transaction confirmation (p95)",
      "metrics:confirmation_ms.p95", "lt", 500, "ms", False),
-    ("databases", "Performance", "≤3 databases in production", "settings:databases", "le", 3,
+    ("databases", "Performance", "≤3 databases in production", "scan:data_store_count", "le",
+     3, "count", False),
+    ("sleep-calls", "Performance", "<100 total sleep() calls", "scan:sleep_calls", "lt", 100,
      "count", False),
-    ("sleep-calls", "Performance", "<100 total sleep() calls", None, "lt", 100, "count", False),
     ("demo-success", "User Experience", "100% /demo trade success rate",
      "metrics:demo_success_rate_24h", "ge", 1.0, "ratio", False),
     ("vibe-latency", "User Experience", "<2s /vibe response time", "metrics:vibe_p95_ms_24h",
@@ -124,9 +126,10 @@ SUCCESS_METRICS: list[tuple[str, str, str, str | None, str, float | None, str, b
     ("clear-errors", "User Experience", "Clear error messages (no raw exceptions)", None, "eq",
      1, "yes/no", False),
     ("coverage", "Code Quality", "80%+ test coverage", None, "ge", 0.8, "ratio", False),
-    ("file-size", "Code Quality", "No files >1000 lines (post-refactor)", None, "eq", 0,
-     "count", False),
-    ("linting", "Code Quality", "All linting errors fixed", None, "eq", 0, "count", False),
+    ("file-size", "Code Quality", "No files >1000 lines (post-refactor)",
+     "scan:files_over_1000", "eq", 0, "count", False),
+    ("linting", "Code Quality", "All linting errors fixed", "scan:lint_errors", "eq", 0, "count",
+     False),
     ("bags-share", "Business", "bags.fm usage >80% of trades", "metrics:bags_share_24h", "gt",
      0.8, "ratio", False),
     ("partner-fees", "Business", "Partner fees collected and tracked", None, "eq", 1, "yes/no",

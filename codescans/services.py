@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from codescans import analysis
+from codescans.git import git_head
 from codescans.models import RepoScan, ScanStatus, ScanTrigger
 from codescans.schedules import SCHEDULES
 from common.scheduling import periodic_task_upsert
@@ -41,18 +42,6 @@ def repo_dir_configured(repo_dir: str | None = None) -> Path:
     if not path.is_dir():
         raise RepoScanError(f"the bot's repository {path} is not a directory")
     return path.resolve()
-
-
-def git_head(path: Path) -> str:
-    """`git rev-parse HEAD` in `path`; empty when it is not a git checkout (or no git)."""
-    try:
-        proc = subprocess.run(  # noqa: S603
-            [shutil.which("git") or "git", "-C", str(path), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    sha = proc.stdout.strip()
-    return sha if proc.returncode == 0 and len(sha) in (40, 64) else ""
 
 
 def _ruff_start(root: Path, paths: list[str], select: str) -> list[subprocess.Popen]:

@@ -196,6 +196,13 @@ BOT_REPO_RUFF_SELECT = env.str("BOT_REPO_RUFF_SELECT", default="E,F,W,B")
 BOT_REPO_SECURITY_SELECT = env.str("BOT_REPO_SECURITY_SELECT", default="S")
 BOT_REPO_MAX_FILE_BYTES = env.int("BOT_REPO_MAX_FILE_BYTES", default=2 * 2**20)
 BOT_REPO_SCAN_TIMEOUT_SECONDS = env.int("BOT_REPO_SCAN_TIMEOUT_SECONDS", default=900)
+# The checklist's code-quality items trust a scan this long (it runs daily), and CI
+# evidence (coverage, tests, review) this long; either goes stale sooner when the
+# bot's HEAD moves past the commit it was made at.
+BOT_REPO_SCAN_MAX_AGE_HOURS = env.int("BOT_REPO_SCAN_MAX_AGE_HOURS", default=48)
+CI_EVIDENCE_MAX_AGE_DAYS = env.int("CI_EVIDENCE_MAX_AGE_DAYS", default=7)
+# "Security scan clean": no finding of this severity or higher (high, medium or low).
+BOT_REPO_SECURITY_FAIL_SEVERITY = env.str("BOT_REPO_SECURITY_FAIL_SEVERITY", default="medium")
 
 # --- Portal -----------------------------------------------------------------
 BACKUP_DIR = env.path("BACKUP_DIR", default=str(VAR_DIR / "backups"))

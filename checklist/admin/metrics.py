@@ -29,6 +29,10 @@ class SuccessMetricAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # the plan's objectives are seeded by bootstrap
 
+    def get_inlines(self, request, obj):
+        # A number the portal measures takes no hand-typed value (it would forge it).
+        return [] if obj is not None and obj.source else self.inlines
+
     def has_delete_permission(self, request, obj=None):
         return False
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -47,3 +48,9 @@ class SuccessMetricEntry(models.Model):
 
     def __str__(self):
         return f"{self.metric.key} = {self.value:g} ({self.source})"
+
+    def clean(self):
+        if self.metric_id and self.metric.source:
+            raise ValidationError(
+                {"value": f"“{self.metric.text}” is measured by the portal "
+                          f"({self.metric.source}); it cannot be entered by hand."})

@@ -2,7 +2,6 @@
 
 import operator
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -26,27 +25,45 @@ def _error_budget_left(metric: SuccessMetric, value: float) -> float | None:
     return round((allowed - used) / allowed, 4)
 
 
-def _measured(metric: SuccessMetric, metrics: dict | None) -> tuple[float | None, str]:
+def _measured(metric: SuccessMetric, metrics: dict | None, *, now, scans: dict
+              ) -> tuple[float | None, str]:
     if metric.source.startswith("metrics:"):
         key = metric.source.split(":", 1)[1]
         value = sources.metric_value(metrics, key)
         if value is None:
             return None, f"/metrics {key}: no data"
         return float(value), f"/metrics {key}"
-    if metric.source == "settings:databases":
-        return float(len(settings.DATABASES)), "settings.DATABASES"
+    if metric.source.startswith("scan:"):
+        if "scan" not in scans:  # one scan read (and one git call) per evaluation
+            scans["scan"] = sources.bot_repo_scan(now=now)
+        return _scanned(metric.source.split(":", 1)[1], scans["scan"])
     return None, ""
 
 
-def success_metrics_evaluate(*, metrics: dict | None = None) -> list[dict]:
+def _scanned(field: str, current: tuple) -> tuple[float | None, str]:
+    """A number of the newest scan of the bot's repository, while it is fresh."""
+    scan, freshness, label = current
+    if scan is None:
+        return None, label
+    if not freshness.fresh:
+        return None, f"{label}, stale: {freshness.reason}"
+    value = getattr(scan, field)
+    return float(len(value) if isinstance(value, list | dict) else value), label
+
+
+def success_metrics_evaluate(*, metrics: dict | None = None, now=None) -> list[dict]:
     """Every objective with current value, target, met (None: unknown) and error budget left."""
+    now = now or timezone.now()
+    scans: dict = {}
     metrics = sources.metrics_now() if metrics is None else metrics
     latest = Prefetch("entries", queryset=SuccessMetricEntry.objects.select_related("entered_by"))
     rows = []
     for metric in SuccessMetric.objects.prefetch_related(latest):
-        value, source = _measured(metric, metrics)
+        value, source = _measured(metric, metrics, now=now, scans=scans)
         entry = metric.entries.all()[0] if metric.entries.all() else None
-        if value is None and entry is not None:
+        # A number the portal measures is never replaced by a hand-typed one: silence or
+        # stale evidence stays "no data", so it cannot be forged into a pass.
+        if value is None and entry is not None and not metric.source:
             value = entry.value
             source = (f"entered by {entry.entered_by.get_username()} at "
                       f"{entry.entered_at:%Y-%m-%d %H:%M}: {entry.source}")
@@ -56,7 +73,9 @@ def success_metrics_evaluate(*, metrics: dict | None = None) -> list[dict]:
             "key": metric.key, "group": metric.group, "text": metric.text,
             "value": value, "unit": metric.unit,
             "target": f"{metric.get_comparator_display()} {metric.target:g}",
-            "met": met, "source": source or "no data: enter it by hand",
+            "met": met,
+            "source": source or ("no data: enter it by hand" if not metric.source
+                                 else "no data"),
             "error_budget_left": _error_budget_left(metric, value) if value is not None
             else None,
             "metric": metric,

@@ -28,6 +28,7 @@ from checklist.verifiers import (  # noqa: E402, F401
     alerting,
     backups,
     checklist,
+    code,
     deployments,
     monitoring,
     portal,

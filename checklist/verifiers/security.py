@@ -7,6 +7,7 @@ from django.core import checks
 
 from accounts.selectors import SCAN_TOOLS, security_scan_is_clean, security_scan_latest
 from checklist.verifiers import Result, verifier
+from checklist.verifiers.code import bot_security_result
 
 # A scan older than this no longer speaks for the code and dependencies deployed now.
 SECURITY_SCAN_MAX_AGE = timedelta(days=7)
@@ -27,8 +28,9 @@ def _scan_result(tool: str, now: datetime) -> tuple[bool, str, object | None]:
 
 @verifier("security_scan_clean")
 def security_scan_clean(now: datetime) -> Result:
-    """The plan's "Security scan clean": every scanner's latest run is recent and clean."""
-    results = [_scan_result(tool, now) for tool in SCAN_TOOLS]
+    """The plan's "Security scan clean": the bot's code scan is recent, at its HEAD and
+    clean, and every scanner of the portal (deployed beside it) is recent and clean."""
+    results = [bot_security_result(now), *(_scan_result(tool, now) for tool in SCAN_TOOLS)]
     evidence = next((scan for ok, _, scan in results if not ok and scan), None) \
         or results[0][2]
     return all(ok for ok, _, _ in results), "; ".join(d for _, d, _ in results), evidence

@@ -112,8 +112,8 @@ def test_the_readiness_page_costs_a_bounded_number_of_queries(client, plan, view
                                                               django_assert_max_num_queries):
     close_all_but()  # every item waived or done: approvers and evidence on the page
     client.force_login(viewer)
-    # fixed cost: session, user, items, decision, metrics; not one per item
-    with django_assert_max_num_queries(20):
+    # fixed cost: session, user, items, decision, metrics, the bot's scan; not one per item
+    with django_assert_max_num_queries(21):
         assert client.get("/readiness/").status_code == 200
 
 
@@ -161,7 +161,7 @@ def test_a_launch_time_set_in_the_admin_plans_due_times_and_reviews_and_a_step_e
 
 
 def test_a_success_metric_entered_in_the_admin_records_who_and_when(client, plan, portal_admin):
-    metric = SuccessMetric.objects.get(key="bags-share")
+    metric = SuccessMetric.objects.get(key="retention")
     client.force_login(portal_admin)
     url = reverse("admin:checklist_successmetric_change", args=[metric.pk])
     response = client.post(url, {
@@ -173,3 +173,12 @@ def test_a_success_metric_entered_in_the_admin_records_who_and_when(client, plan
     assert (entry.value, entry.source, entry.entered_by) == (
         0.4, "the partner's dashboard", portal_admin)
     assert entry.entered_at is not None
+
+
+def test_a_measured_success_metric_offers_no_hand_entry_in_the_admin(client, plan,
+                                                                       portal_admin):
+    metric = SuccessMetric.objects.get(key="sleep-calls")
+    client.force_login(portal_admin)
+    url = reverse("admin:checklist_successmetric_change", args=[metric.pk])
+    page = client.get(url).content.decode()
+    assert "entries-TOTAL_FORMS" not in page and "scan:sleep_calls" in page

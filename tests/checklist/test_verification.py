@@ -23,7 +23,8 @@ def test_verify_checklist_prints_results_and_a_summary_ending_no_go(plan, docs_s
     lines = out.getvalue().strip().splitlines()
     assert lines[-1] == "NO-GO"
     text = out.getvalue()
-    assert "PASS  [Infrastructure] Database consolidated (≤3 DBs): 1 database(s)" in text
+    assert ("FAIL  [Infrastructure] Database consolidated (≤3 DBs): the bot's data stores are "
+            "not measured: BOT_REPO_DIR is not set") in text
     assert "PASS  [Phase Exit Criteria] Documentation complete" in text
     assert "FAIL  [Infrastructure] Monitoring configured: plan rules missing" in text
     assert "----" not in text and ", 0 not wired;" in text
@@ -35,7 +36,7 @@ def test_passing_verifiers_tick_their_items_with_evidence_and_store_each_result(
     scheduler_heartbeat_record()
     now = timezone.now()
     checklist_verify(now=now)
-    for key in ["infra-db-consolidated", "deploy-migrated", "deploy-health",
+    for key in ["deploy-migrated", "deploy-health",
                 "deploy-monitoring", "doc-user-guide", "doc-api", "doc-runbook", "exit-docs"]:
         it = item(key)
         assert it.status == ItemStatus.DONE, key
@@ -87,12 +88,14 @@ def test_a_waived_item_stays_waived_when_its_verifier_fails(plan, settings, appr
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
-def test_too_many_databases_fail_the_consolidation_verifier(plan, settings):
+def test_the_portals_own_databases_never_count_for_the_bots_consolidation(plan, settings):
     settings.DATABASES = {**settings.DATABASES, **{f"extra{n}": settings.DATABASES["default"]
                                                    for n in range(3)}}
+    settings.BOT_REPO_DIR = ""
     checklist_verify()
     result = item("infra-db-consolidated").verifications.get()
-    assert not result.passed and result.detail.startswith("4 database(s) configured")
+    assert not result.passed and "4 database" not in result.detail
+    assert result.detail.startswith("the bot's data stores are not measured")
 
 
 def test_the_scheduler_verifier_fails_on_a_stale_heartbeat(plan):

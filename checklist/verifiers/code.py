@@ -1,0 +1,53 @@
+"""Verifiers of the bot's code, from the newest scan of its repository (codescans).
+
+Every detail names the number, the scan and its commit. A scan older than its TTL,
+or made before the bot's HEAD moved, no longer passes anything.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+
+from checklist import sources
+from checklist.verifiers import Result, verifier
+
+MAX_DATABASES = 3  # the plan: "Database consolidated (≤3 DBs)"
+SEVERITIES = ("low", "medium", "high")
+
+
+def _current_scan(now: datetime):
+    """(scan, label, None) for a fresh scan, else (scan or None, label, why it fails)."""
+    scan, freshness, label = sources.bot_repo_scan(now=now)
+    if scan is None:
+        return None, label, label
+    if not freshness.fresh:
+        return scan, label, f"stale: {freshness.reason}"
+    return scan, label, None
+
+
+@verifier("database_consolidated")
+def database_consolidated(now: datetime) -> Result:
+    """The bot's data stores, as its code names them (never the portal's own databases)."""
+    scan, label, problem = _current_scan(now)
+    if problem:
+        return False, f"the bot's data stores are not measured: {problem}", scan
+    refs = ", ".join(f"{d['kind']}:{d['ref']}" for d in scan.data_stores[:10])
+    more = f" and {len(scan.data_stores) - 10} more" if len(scan.data_stores) > 10 else ""
+    detail = (f"the bot's code names {scan.data_store_count} data store(s) ({label})"
+              f"{': ' + refs + more if refs else ''}; the plan allows ≤{MAX_DATABASES}")
+    return scan.data_store_count <= MAX_DATABASES, detail, scan
+
+
+def bot_security_result(now: datetime) -> Result:
+    """The bot's code has no security finding at or above BOT_REPO_SECURITY_FAIL_SEVERITY."""
+    scan, label, problem = _current_scan(now)
+    if problem:
+        return False, f"bot code security scan: {problem}", scan
+    floor = settings.BOT_REPO_SECURITY_FAIL_SEVERITY.lower()
+    failing = SEVERITIES[SEVERITIES.index(floor) if floor in SEVERITIES else 1:]
+    counts = scan.security_by_severity
+    blocking = sum(counts.get(s, 0) for s in failing)
+    shown = ", ".join(f"{counts.get(s, 0)} {s}" for s in reversed(SEVERITIES))
+    detail = (f"bot code ({label}, ruff {scan.security_select}): {shown}; "
+              f"{'clean' if not blocking else f'{blocking} at {floor} or higher'}")
+    return blocking == 0, detail, scan
