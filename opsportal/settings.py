@@ -196,6 +196,10 @@ BOT_REPO_RUFF_SELECT = env.str("BOT_REPO_RUFF_SELECT", default="E,F,W,B")
 BOT_REPO_SECURITY_SELECT = env.str("BOT_REPO_SECURITY_SELECT", default="S")
 BOT_REPO_MAX_FILE_BYTES = env.int("BOT_REPO_MAX_FILE_BYTES", default=2 * 2**20)
 BOT_REPO_SCAN_TIMEOUT_SECONDS = env.int("BOT_REPO_SCAN_TIMEOUT_SECONDS", default=900)
+# The largest report the bot's CI may upload (POST /api/v1/evidence/...), in bytes. The
+# body is streamed to a spooled file, never whole in memory, so Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE (which only guards request.body) does not apply to it.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=50 * 2**20)
 
 # --- Portal -----------------------------------------------------------------
 BACKUP_DIR = env.path("BACKUP_DIR", default=str(VAR_DIR / "backups"))
