@@ -145,7 +145,9 @@ def _post_schema(*, request, kind: str, serializer, examples=()):
         })
 
 
-_LIST = extend_schema(parameters=[CommitFilterSerializer])
+def _list_schema(serializer):
+    return extend_schema(parameters=[CommitFilterSerializer],
+                         responses={200: serializer(many=True)})
 
 
 class CoverageEvidenceView(_EvidenceView):
@@ -164,7 +166,7 @@ class CoverageEvidenceView(_EvidenceView):
         return services.coverage_report_record(body=body, fmt=fmt, commit=commit,
                                                posted_by=posted_by)
 
-    @_LIST
+    @_list_schema(CoverageReportSerializer)
     def get(self, request):
         return super().get(request)
 
@@ -188,7 +190,7 @@ class TestsEvidenceView(_EvidenceView):
     def record(self, body, media_type, commit, posted_by):
         return services.junit_report_record(body=body, commit=commit, posted_by=posted_by)
 
-    @_LIST
+    @_list_schema(TestReportSerializer)
     def get(self, request):
         return super().get(request)
 
@@ -214,7 +216,7 @@ class ReviewEvidenceView(_EvidenceView):
     def record(self, body, media_type, commit, posted_by):
         return services.code_review_record(body=body, commit=commit, posted_by=posted_by)
 
-    @_LIST
+    @_list_schema(CodeReviewSerializer)
     def get(self, request):
         return super().get(request)
 
