@@ -10,7 +10,7 @@ works on the API) and API tokens holding exactly one scope.
 
 VIEWER, OPERATOR, COMMANDER, ADMIN = "Viewer", "Operator", "Incident Commander", "Admin"
 ROLES = (VIEWER, OPERATOR, COMMANDER, ADMIN)
-SCOPES = ("ingest", "read", "write")
+SCOPES = ("ingest", "read", "write", "evidence")
 PRINCIPALS = (*ROLES, *SCOPES)
 
 ALL_ROLES = frozenset(ROLES)
@@ -40,6 +40,10 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "deployments.Deployment": (ALL_ROLES, NOBODY),
     # Scans are written by the scanner; Operators and Admins start one (the button).
     "codescans.RepoScan": _VIEW_ONLY,
+    # Evidence posted by the bot's CI (POST /api/v1/evidence/...); the admin only shows it.
+    "codescans.CoverageReport": _VIEW_ONLY,
+    "codescans.TestReport": _VIEW_ONLY,
+    "codescans.CodeReview": _VIEW_ONLY,
     "deployments.PreflightRun": (ALL_ROLES, NOBODY),
     "deployments.SmokeTestRun": (ALL_ROLES, NOBODY),
     "django_celery_beat.ClockedSchedule": (ALL_ROLES, frozenset({ADMIN})),
@@ -86,6 +90,8 @@ READERS = frozenset({*ROLES, "read"})
 WRITERS = frozenset({OPERATOR, COMMANDER, ADMIN, "write"})      # incidents, acks
 CONFIGURERS = frozenset({OPERATOR, ADMIN, "write"})             # what the bot relies on
 INGESTERS = frozenset({OPERATOR, ADMIN, "ingest"})
+# The bot's CI token; a session needs codescans' "add" permission (Operators, Admins).
+EVIDENCE_POSTERS = frozenset({OPERATOR, ADMIN, "evidence"})
 EVERYONE = frozenset(PRINCIPALS)
 API_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("metrics", "GET"): READERS,
@@ -117,6 +123,12 @@ API_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("api/v1/rpc/active", "GET"): READERS,
     ("api/v1/rpc/endpoints", "GET"): READERS,
     ("api/v1/rpc/endpoints", "POST"): CONFIGURERS,
+    ("api/v1/evidence/coverage", "GET"): READERS,
+    ("api/v1/evidence/coverage", "POST"): EVIDENCE_POSTERS,
+    ("api/v1/evidence/tests", "GET"): READERS,
+    ("api/v1/evidence/tests", "POST"): EVIDENCE_POSTERS,
+    ("api/v1/evidence/review", "GET"): READERS,
+    ("api/v1/evidence/review", "POST"): EVIDENCE_POSTERS,
     # The schema and its viewer are public: they describe, they hold no data.
     ("api/schema", "GET"): EVERYONE,
     ("api/docs", "GET"): EVERYONE,

@@ -9,6 +9,8 @@ class Scope(models.TextChoices):
     # With read: channel and RPC URLs whole, credentials included (the bot needs the
     # active RPC endpoint's key); without it they are masked (docs/security.md).
     SECRETS = "secrets", "secrets (see credentials in channel and RPC URLs)"
+    # The bot's CI: POST its coverage, test and review evidence, and nothing else.
+    EVIDENCE = "evidence", "evidence (POST CI coverage, test and review reports)"
 
 
 class ApiToken(models.Model):

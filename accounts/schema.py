@@ -13,7 +13,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": "An API token from `manage.py create_api_token NAME --scopes ...` "
-            "or the admin; scopes: ingest, read, write.",
+            "or the admin; scopes: ingest, read, write, secrets, evidence.",
         }
 
 

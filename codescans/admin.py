@@ -121,3 +121,6 @@ class RepoScanAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from codescans import admin_evidence  # noqa: E402,F401  (the CI's evidence, issue 17.2)

@@ -1,8 +1,9 @@
-"""Reads of repository scans (the launch checklist reads them through here)."""
+"""Reads of repository scans and of the CI's evidence (the launch checklist reads
+them through here)."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from codescans.models import RepoScan, ScanStatus
+from codescans.models import CodeReview, CoverageReport, RepoScan, ScanStatus, TestReport
 
 TREND_FIELDS = ("python_files", "python_lines", "sleep_calls", "lint_errors",
                 "security_findings", "data_store_count")
@@ -42,3 +43,57 @@ def repo_sleep_hot_spots(scan: RepoScan, *, limit: int = 20) -> list[tuple[str, 
 
 def repo_top_lint_rules(scan: RepoScan, *, limit: int = 20) -> list[tuple[str, int]]:
     return sorted(scan.lint_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+# --- Evidence from the bot's CI (issue 17.2) -------------------------------------------
+
+def coverage_latest() -> CoverageReport | None:
+    """The newest coverage report received, or None."""
+    return CoverageReport.objects.order_by("-received_at", "-pk").first()
+
+
+def test_report_latest() -> TestReport | None:
+    """The newest test report received, or None."""
+    return TestReport.objects.order_by("-received_at", "-pk").first()
+
+
+test_report_latest.__test__ = False  # type: ignore[attr-defined]  # pytest: not a test
+
+
+def code_review_latest() -> CodeReview | None:
+    """The newest code review received, or None."""
+    return CodeReview.objects.order_by("-received_at", "-pk").first()
+
+
+def _same_commit(commit: str) -> Q:
+    """A SHA given short or long: the stored one starts with it, or it with the stored
+    one (the CI may send either length; git's 7 characters at the least)."""
+    commit = commit.strip().lower()
+    candidates = {commit[:n] for n in range(7, len(commit) + 1)}
+    return Q(commit__startswith=commit) | Q(commit__in=candidates)
+
+
+def code_review_for_commit(commit: str) -> CodeReview | None:
+    """The newest review of this commit (prefix match either way), or None."""
+    if len(commit.strip()) < 7:
+        return None
+    return CodeReview.objects.filter(_same_commit(commit)).order_by(
+        "-received_at", "-pk").first()
+
+
+def coverage_reports_list(*, commit: str | None = None) -> QuerySet[CoverageReport]:
+    rows = CoverageReport.objects.order_by("-received_at", "-pk")
+    return rows.filter(_same_commit(commit)) if commit else rows
+
+
+def test_reports_list(*, commit: str | None = None) -> QuerySet[TestReport]:
+    rows = TestReport.objects.order_by("-received_at", "-pk")
+    return rows.filter(_same_commit(commit)) if commit else rows
+
+
+test_reports_list.__test__ = False  # type: ignore[attr-defined]
+
+
+def code_reviews_list(*, commit: str | None = None) -> QuerySet[CodeReview]:
+    rows = CodeReview.objects.order_by("-received_at", "-pk")
+    return rows.filter(_same_commit(commit)) if commit else rows

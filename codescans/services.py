@@ -1,21 +1,34 @@
 """Writes and workflows for repository scans: one scan is one RepoScan row."""
 
 import datetime
+import hashlib
 import json
 import shutil
 import subprocess  # noqa: S404  (fixed argv lists, never a shell)
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any, TypeVar, cast
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from codescans import analysis
+from codescans import analysis, reports
 from codescans.git import git_head
-from codescans.models import RepoScan, ScanStatus, ScanTrigger
+from codescans.models import (
+    CodeReview,
+    CoverageFormat,
+    CoverageReport,
+    RepoScan,
+    ScanStatus,
+    ScanTrigger,
+    TestReport,
+)
 from codescans.schedules import SCHEDULES
 from common.scheduling import periodic_task_upsert
 
@@ -227,3 +240,141 @@ def codescans_bootstrap() -> list[str]:
     """Idempotent: the daily repository scan's schedule (operator toggles kept)."""
     created = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
     return [f"repo scan schedules: {len(SCHEDULES)} ({len(created)} new)"]
+
+
+# --- Evidence from the bot's CI (issue 17.2) -------------------------------------------
+
+EVIDENCE_CHUNK = 2**20
+EVIDENCE_SPOOL_BYTES = 2**20  # a body past this is spooled to a temporary file
+REVIEW_MAX_BYTES = 64 * 2**10
+MAX_APPROVERS = 20
+
+
+class EvidenceTooLarge(Exception):
+    """The body is over EVIDENCE_MAX_BYTES (413)."""
+
+
+@dataclass
+class EvidenceBody:
+    file: IO[bytes]  # at its start; the caller closes it
+    size: int
+    sha256: str
+
+
+def evidence_body_read(stream: IO[bytes], *, declared: int | None,
+                       limit: int | None = None) -> EvidenceBody:
+    """The request body, read once in chunks: hashed, sized and spooled. Refused
+    (EvidenceTooLarge) from its Content-Length before a byte is read, or as soon as
+    more than `limit` bytes arrive."""
+    limit = settings.EVIDENCE_MAX_BYTES if limit is None else limit
+    if declared is not None and declared > limit:
+        raise EvidenceTooLarge(f"the body of {declared} bytes is over the limit of "
+                               f"{limit} bytes (EVIDENCE_MAX_BYTES)")
+    spool = tempfile.SpooledTemporaryFile(max_size=EVIDENCE_SPOOL_BYTES)  # noqa: SIM115
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(EVIDENCE_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            raise EvidenceTooLarge(f"the body is over the limit of {limit} bytes "
+                                   "(EVIDENCE_MAX_BYTES)")
+        digest.update(chunk)
+        spool.write(chunk)
+    spool.seek(0)
+    return EvidenceBody(file=cast(IO[bytes], spool), size=size, sha256=digest.hexdigest())
+
+
+_EvidenceModel = TypeVar("_EvidenceModel", CoverageReport, TestReport, CodeReview)
+
+
+def _evidence_store(model: type[_EvidenceModel], *, commit: str, sha256: str,
+                    **fields: Any) -> tuple[_EvidenceModel, bool]:
+    """The row for this commit and body, and whether it is new: the same report sent
+    twice (a CI job retried) is one row, even when both copies arrive at once."""
+    existing = model.objects.filter(commit=commit, sha256=sha256).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return model.objects.create(commit=commit, sha256=sha256, **fields), True
+    except IntegrityError:  # the other copy won the race: it is the row
+        return model.objects.get(commit=commit, sha256=sha256), False
+
+
+def _nonempty(body: EvidenceBody) -> None:
+    if body.size == 0:
+        raise reports.ReportError("the body is empty: send the report file as the body "
+                                  "(curl --data-binary @file)")
+
+
+def coverage_report_record(*, body: EvidenceBody, fmt: str, commit: str | None,
+                           posted_by: str = "") -> tuple[CoverageReport, bool]:
+    """Store a coverage report (Cobertura XML or coverage.py JSON) for a commit;
+    reports.ReportError, and nothing stored, when it is malformed."""
+    commit = reports.commit_clean(commit)
+    _nonempty(body)
+    if fmt == CoverageFormat.COBERTURA:
+        facts = reports.cobertura_parse(body.file)
+    else:
+        facts = reports.coverage_json_parse(body.file.read())
+    return _evidence_store(
+        CoverageReport, commit=commit, sha256=body.sha256, format=fmt,
+        line_rate=facts.line_rate, lines_covered=facts.lines_covered,
+        lines_valid=facts.lines_valid, branch_rate=facts.branch_rate, files=facts.files,
+        lowest_files=facts.lowest_files, size_bytes=body.size, posted_by=posted_by)
+
+
+def junit_report_record(*, body: EvidenceBody, commit: str | None,
+                       posted_by: str = "") -> tuple[TestReport, bool]:
+    """Store a JUnit XML test report for a commit (reports.ReportError if malformed)."""
+    commit = reports.commit_clean(commit)
+    _nonempty(body)
+    facts = reports.junit_parse(body.file)
+    return _evidence_store(
+        TestReport, commit=commit, sha256=body.sha256, tests=facts.tests,
+        failures=facts.failures, errors=facts.errors, skipped=facts.skipped,
+        duration_seconds=facts.duration_seconds, suites=facts.suites,
+        failed_ids=facts.failed_ids, failed_total=facts.failed_total,
+        size_bytes=body.size, posted_by=posted_by)
+
+
+def _name(value: Any, where: str, *, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise reports.ReportError(f"{where} must be a non-empty string")
+    if len(value.strip()) > limit:
+        raise reports.ReportError(f"{where} is longer than {limit} characters")
+    return value.strip()
+
+
+def code_review_record(*, body: EvidenceBody, commit: str | None,
+                       posted_by: str = "") -> tuple[CodeReview, bool]:
+    """Store who approved a change: a JSON body {"change", "approved_by": [...],
+    "author"?}. The author alone approving is no review, and is refused."""
+    commit = reports.commit_clean(commit)
+    _nonempty(body)
+    data = reports.json_load(body.file.read())
+    if not isinstance(data, dict):
+        raise reports.ReportError('the body must be an object: {"change": ..., '
+                                  '"approved_by": [...], "author": ...}')
+    unknown = sorted(set(data) - {"change", "approved_by", "author"})
+    if unknown:
+        raise reports.ReportError(f"unknown field(s): {', '.join(unknown)[:200]}; "
+                                  "send change, approved_by and author")
+    change = _name(data.get("change"), "change", limit=500)
+    approvers = data.get("approved_by")
+    if not isinstance(approvers, list) or not approvers:
+        raise reports.ReportError("approved_by must be a list of at least one name")
+    if len(approvers) > MAX_APPROVERS:
+        raise reports.ReportError(f"approved_by names more than {MAX_APPROVERS} people")
+    names = [_name(a, f"approved_by[{i}]", limit=150) for i, a in enumerate(approvers)]
+    names = list(dict.fromkeys(names))  # once each, in the order given
+    author = "" if data.get("author") is None else _name(data["author"], "author", limit=150)
+    if author and {n.casefold() for n in names} == {author.casefold()}:
+        raise reports.ReportError(f"approved_by names only the author ({author}): a change "
+                                  "needs someone else's approval")
+    # The fingerprint of what was said, not of its spacing: a retry is the same review.
+    canonical = json.dumps({"change": change, "approved_by": sorted(names), "author": author})
+    return _evidence_store(
+        CodeReview, commit=commit, sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        change=change, approved_by=names, author=author, size_bytes=body.size,
+        posted_by=posted_by)

@@ -203,6 +203,10 @@ BOT_REPO_SCAN_MAX_AGE_HOURS = env.int("BOT_REPO_SCAN_MAX_AGE_HOURS", default=48)
 CI_EVIDENCE_MAX_AGE_DAYS = env.int("CI_EVIDENCE_MAX_AGE_DAYS", default=7)
 # "Security scan clean": no finding of this severity or higher (high, medium or low).
 BOT_REPO_SECURITY_FAIL_SEVERITY = env.str("BOT_REPO_SECURITY_FAIL_SEVERITY", default="medium")
+# The largest report the bot's CI may upload (POST /api/v1/evidence/...), in bytes. The
+# body is streamed to a spooled file, never whole in memory, so Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE (which only guards request.body) does not apply to it.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=50 * 2**20)
 
 # --- Portal -----------------------------------------------------------------
 BACKUP_DIR = env.path("BACKUP_DIR", default=str(VAR_DIR / "backups"))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("backups.urls")),
     path("", include("checklist.urls")),
+    path("", include("codescans.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("account/", include("accounts.urls")),  # 2FA and logout everywhere (issue 11)

@@ -153,7 +153,8 @@ def fuzz_state(db, settings):
     settings.PING_RATE_LIMIT = ""
     settings.LOGIN_RATE_LIMIT = ""
     state = FuzzState(ids=_seed())
-    _, state.token = api_token_create(name="fuzz", scopes=["ingest", "read", "write"])
+    _, state.token = api_token_create(name="fuzz", scopes=["ingest", "read", "write",
+                                                            "evidence"])
     # Requests go through the real WSGI handler, whose request signals would close the
     # test's connection (and its transaction); Django's test client unhooks them too.
     for signal in (request_started, request_finished):

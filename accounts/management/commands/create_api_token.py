@@ -9,7 +9,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--scopes", required=True, help="comma-separated: ingest,read,write")
+        parser.add_argument("--scopes", required=True,
+                            help="comma-separated: ingest,read,write,secrets,evidence")
 
     def handle(self, *args, name, scopes, **options):
         try:
