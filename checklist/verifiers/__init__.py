@@ -29,6 +29,7 @@ from checklist.verifiers import (  # noqa: E402, F401
     backups,
     checklist,
     deployments,
+    features,
     monitoring,
     portal,
     security,
