@@ -66,7 +66,7 @@ def feature_vibe(now: datetime) -> Result:
     detail = (f"/vibe p95 {_ms(vibe['p95_ms'])} and {_pct(ratio)} ok over the last 24 h "
               f"({_plural(vibe['commands'], 'command')})")
     if not passed:
-        detail += f"; needs p95 < {VIBE_P95_MS:,} ms and ≥ {VIBE_OK_RATIO:.0%} ok"
+        detail += f"; needs p95 < {VIBE_P95_MS:,} ms and ≥ {VIBE_OK_RATIO * 100:g} % ok"
     return passed, detail, None
 
 
@@ -113,7 +113,7 @@ def feature_websocket(now: datetime) -> Result:
     detail = f"websocket connected {_pct(ratio)} of the last hour ({', '.join(basis)})"
     passed = ratio >= WEBSOCKET_RATIO
     if not passed:
-        detail += f"; needs ≥ {WEBSOCKET_RATIO:.0%}"
+        detail += f"; needs ≥ {WEBSOCKET_RATIO * 100:g} %"
     return passed, detail, None
 
 
