@@ -14,8 +14,10 @@ COUNTERS = ("trades", "trades_ok", "bags", "jupiter", "without_tpsl", "demo", "d
             "commands", "commands_failed", "vibe", "tp", "sl",
             # For the checklist's feature items. A rollup stored before these existed
             # loads them as 0, so each ratio has its own denominator: `vibe_ok` is over
-            # `vibe_commands`, never over `vibe`, and an old bucket adds to neither.
-            "bags_ok", "demo_commands", "demo_commands_ok", "vibe_commands", "vibe_ok")
+            # `vibe_commands`, never over `vibe`, bags.fm trades are `bags_ok +
+            # bags_failed`, never `bags`, and an old bucket adds to neither side.
+            "bags_ok", "bags_failed", "demo_commands", "demo_commands_ok", "vibe_commands",
+            "vibe_ok")
 
 
 def _later(a, b):
@@ -42,6 +44,7 @@ class Tally:
     tp: int
     sl: int
     bags_ok: int
+    bags_failed: int
     demo_commands: int
     demo_commands_ok: int
     vibe_commands: int
@@ -68,6 +71,7 @@ class Tally:
             if event["via"] == "bags":
                 self.bags += 1
                 self.bags_ok += bool(event["success"])
+                self.bags_failed += not event["success"]
             else:
                 self.jupiter += 1
             if event.get("take_profit_pct") is None or event.get("stop_loss_pct") is None:

@@ -72,7 +72,7 @@ def feature_evidence(*, now: datetime.datetime | None = None) -> dict:
                  "commands": day.demo_commands, "commands_ok": day.demo_commands_ok},
         "vibe": {"commands": day.vibe_commands, "ok": day.vibe_ok,
                  "p95_ms": _p95(day.vibe_ms), "p95_samples": day.vibe_ms.count},
-        "bags": {"trades": day.bags, "trades_ok": day.bags_ok},
+        "bags": {"trades": day.bags_ok + day.bags_failed, "trades_ok": day.bags_ok},
         "tpsl": {"trades": day.trades, "without_tpsl": day.without_tpsl},
         "confirmation": {"p95_ms": _p95(day.confirmation), "samples": day.confirmation.count},
         "websocket": websocket_connected_share(start=now - HOUR, now=now),

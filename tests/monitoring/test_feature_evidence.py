@@ -48,19 +48,24 @@ def test_it_agrees_with_metrics():
 
 
 def test_rollups_stored_before_the_new_counts_still_load_and_add_to_neither_side():
-    """An old rollup lacks bags_ok, demo_commands*, vibe_commands, vibe_ok: it loads them
-    as 0, so its /vibe commands enter neither the ok count nor its denominator."""
+    """An old rollup lacks bags_ok, bags_failed, demo_commands*, vibe_commands, vibe_ok:
+    it loads them as 0, so its commands and trades enter neither an ok count nor its
+    denominator."""
     now = timezone.now()
     old = now - timedelta(hours=6)
-    ingest([command(old + timedelta(seconds=s), "/vibe", ok=False) for s in range(3)])
+    ingest([command(old + timedelta(seconds=s), "/vibe", ok=False) for s in range(3)]
+           + [trade(old, via="bags"), trade(old, via="bags", success=False, error="x")])
     for row in EventRollup.objects.all():
-        for key in ("bags_ok", "demo_commands", "demo_commands_ok", "vibe_commands",
-                    "vibe_ok"):
+        for key in ("bags_ok", "bags_failed", "demo_commands", "demo_commands_ok",
+                    "vibe_commands", "vibe_ok"):
             row.data.pop(key)
         row.save(update_fields=["data"])
-    ingest([command(now - timedelta(hours=1, seconds=s), "/vibe") for s in range(2)])
-    vibe = feature_evidence(now=timezone.now())["vibe"]
+    ingest([command(now - timedelta(hours=1, seconds=s), "/vibe") for s in range(2)]
+           + [trade(now - timedelta(hours=1), via="bags")])
+    got = feature_evidence(now=timezone.now())
+    vibe = got["vibe"]
     assert (vibe["commands"], vibe["ok"], vibe["p95_samples"]) == (2, 2, 5)
+    assert got["bags"] == {"trades": 1, "trades_ok": 1}
     assert Tally.from_json({}).vibe_ok == 0
 
 
