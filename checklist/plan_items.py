@@ -23,11 +23,11 @@ CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
         ("infra-ssl-valid", "SSL certificates valid", None, True),
     ]),
     ("Features", [
-        ("feat-demo", "`/demo` bot 100% functional", None, True),
-        ("feat-vibe", "`/vibe` command working", None, True),
-        ("feat-bags", "bags.fm integration verified", None, True),
-        ("feat-tpsl", "TP/SL mandatory on all trades", None, True),
-        ("feat-websocket", "WebSocket streaming operational", None, True),
+        ("feat-demo", "`/demo` bot 100% functional", "feature_demo", True),
+        ("feat-vibe", "`/vibe` command working", "feature_vibe", True),
+        ("feat-bags", "bags.fm integration verified", "feature_bags", True),
+        ("feat-tpsl", "TP/SL mandatory on all trades", "feature_tpsl", True),
+        ("feat-websocket", "WebSocket streaming operational", "feature_websocket", True),
     ]),
     ("Documentation", [
         ("doc-user-guide", "User guide complete", "docs_user_guide", True),
@@ -50,7 +50,7 @@ CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
         ("final-e2e", "End-to-end test passed", None, True),
         ("final-load", "Load test passed", "load_test_passed", True),
         ("final-security-scan", "Security scan clean", "security_scan_clean", True),
-        ("final-benchmarks", "Performance benchmarks met", None, True),
+        ("final-benchmarks", "Performance benchmarks met", "performance_benchmarks", True),
     ]),
     ("Deployment Checklist", [
         ("deploy-env", "Environment variables set", "environment_configured", True),

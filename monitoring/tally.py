@@ -11,7 +11,13 @@ from decimal import Decimal
 from monitoring.sketch import LogHistogram
 
 COUNTERS = ("trades", "trades_ok", "bags", "jupiter", "without_tpsl", "demo", "demo_ok",
-            "commands", "commands_failed", "vibe", "tp", "sl")
+            "commands", "commands_failed", "vibe", "tp", "sl",
+            # For the checklist's feature items. A rollup stored before these existed
+            # loads them as 0, so each ratio has its own denominator: `vibe_ok` is over
+            # `vibe_commands`, never over `vibe`, bags.fm trades are `bags_ok +
+            # bags_failed`, never `bags`, and an old bucket adds to neither side.
+            "bags_ok", "bags_failed", "demo_commands", "demo_commands_ok", "vibe_commands",
+            "vibe_ok")
 
 
 def _later(a, b):
@@ -37,6 +43,12 @@ class Tally:
     vibe: int
     tp: int
     sl: int
+    bags_ok: int
+    bags_failed: int
+    demo_commands: int
+    demo_commands_ok: int
+    vibe_commands: int
+    vibe_ok: int
 
     def __init__(self):
         for name in COUNTERS:
@@ -58,6 +70,8 @@ class Tally:
                 self.confirmation.add(float(event["confirmation_ms"]))
             if event["via"] == "bags":
                 self.bags += 1
+                self.bags_ok += bool(event["success"])
+                self.bags_failed += not event["success"]
             else:
                 self.jupiter += 1
             if event.get("take_profit_pct") is None or event.get("stop_loss_pct") is None:
@@ -72,6 +86,11 @@ class Tally:
             if event["name"] == "/vibe":
                 self.vibe += 1
                 self.vibe_ms.add(float(event["duration_ms"]))
+                self.vibe_commands += 1
+                self.vibe_ok += bool(event["ok"])
+            elif event["name"] == "/demo":
+                self.demo_commands += 1
+                self.demo_commands_ok += bool(event["ok"])
         elif kind == "tp_trigger":
             self.tp += 1
         elif kind == "sl_trigger":

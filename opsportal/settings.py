@@ -373,6 +373,10 @@ PERF_HOUR_RETENTION_DAYS = env.int("PERF_HOUR_RETENTION_DAYS", default=90)
 # latest result is always kept, its history of changes lives in ChecklistItemEvent.
 CHECKLIST_VERIFICATION_RETENTION_DAYS = env.int("CHECKLIST_VERIFICATION_RETENTION_DAYS",
                                                 default=14)
+# The feature items (checklist/verifiers/features.py) judge nothing below these
+# samples over their window: fewer is "no evidence", never a pass.
+FEATURE_MIN_TRADES = env.int("FEATURE_MIN_TRADES", default=20)
+FEATURE_MIN_COMMANDS = env.int("FEATURE_MIN_COMMANDS", default=10)
 
 # --- Secrets kept out of logs (issue 11) ----------------------------------------
 # Every handler, whatever its formatter, passes records through the redaction filter.

@@ -30,6 +30,7 @@ from checklist.verifiers import (  # noqa: E402, F401
     checklist,
     code,
     deployments,
+    features,
     monitoring,
     portal,
     security,
