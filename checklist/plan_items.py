@@ -10,10 +10,10 @@ in place and keeps its status, owner, evidence and history.
 CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
     ("Code Quality", [
         ("cq-phases-complete", "All phases 1-7 complete", None, True),
-        ("cq-test-coverage", "Test coverage >80%", None, True),
+        ("cq-test-coverage", "Test coverage >80%", "bot_test_coverage", True),
         ("cq-no-critical-bugs", "No critical bugs", None, True),
         ("cq-security-audit", "Security audit passed", "security_audit", True),
-        ("cq-code-review", "Code review complete", None, True),
+        ("cq-code-review", "Code review complete", "bot_code_review", True),
     ]),
     ("Infrastructure", [
         ("infra-servers-ready", "Production servers ready", None, True),
@@ -125,7 +125,8 @@ SUCCESS_METRICS: list[tuple[str, str, str, str | None, str, float | None, str, b
      "lt", 2000, "ms", False),
     ("clear-errors", "User Experience", "Clear error messages (no raw exceptions)", None, "eq",
      1, "yes/no", False),
-    ("coverage", "Code Quality", "80%+ test coverage", None, "ge", 0.8, "ratio", False),
+    ("coverage", "Code Quality", "80%+ test coverage", "ci:coverage", "ge", 0.8, "ratio",
+     False),
     ("file-size", "Code Quality", "No files >1000 lines (post-refactor)",
      "scan:files_over_1000", "eq", 0, "count", False),
     ("linting", "Code Quality", "All linting errors fixed", "scan:lint_errors", "eq", 0, "count",

@@ -37,6 +37,13 @@ def _measured(metric: SuccessMetric, metrics: dict | None, *, now, scans: dict
         if "scan" not in scans:  # one scan read (and one git call) per evaluation
             scans["scan"] = sources.bot_repo_scan(now=now)
         return _scanned(metric.source.split(":", 1)[1], scans["scan"])
+    if metric.source == "ci:coverage":
+        report, freshness, label = sources.ci_evidence("coverage", now=now)
+        if report is None or freshness is None:
+            return None, label
+        if not freshness.fresh:
+            return None, f"{label}, stale: {freshness.reason}"
+        return report.line_rate, label
     return None, ""
 
 

@@ -51,3 +51,49 @@ def bot_security_result(now: datetime) -> Result:
     detail = (f"bot code ({label}, ruff {scan.security_select}): {shown}; "
               f"{'clean' if not blocking else f'{blocking} at {floor} or higher'}")
     return blocking == 0, detail, scan
+
+
+COVERAGE_TARGET = 0.8  # the plan: "Test coverage >80%"
+
+
+def _ci(kind: str, now: datetime):
+    report, freshness, label = sources.ci_evidence(kind, now=now)
+    if report is None:
+        return None, label
+    if not freshness.fresh:
+        return report, f"stale: {freshness.reason}"
+    return report, None
+
+
+@verifier("bot_test_coverage")
+def bot_test_coverage(now: datetime) -> Result:
+    """The bot's CI: line coverage > 80 % from a test run that passed, both at the bot's
+    commit and within CI_EVIDENCE_MAX_AGE_DAYS (coverage of a failing suite proves
+    nothing)."""
+    coverage, problem = _ci("coverage", now)
+    if problem:
+        return False, f"coverage: {problem}", coverage
+    cov = (f"coverage {coverage.line_rate * 100:.1f} % of {coverage.lines_valid} lines "
+           f"(report #{coverage.pk} at {coverage.commit[:12]}); the plan needs > 80 %")
+    tests, problem = _ci("tests", now)
+    if problem:
+        return False, f"{cov}; tests: {problem}", coverage
+    failed = tests.failures + tests.errors
+    run = (f"tests: {tests.tests - failed - tests.skipped} passed, {failed} failed, "
+           f"{tests.skipped} skipped (report #{tests.pk} at {tests.commit[:12]})")
+    passed = coverage.line_rate > COVERAGE_TARGET and failed == 0 and tests.tests > 0
+    return passed, f"{cov}; {run}", coverage
+
+
+@verifier("bot_code_review")
+def bot_code_review(now: datetime) -> Result:
+    """A review with at least one approver, of the commit the bot is at."""
+    review, freshness, label = sources.code_review_current(now=now)
+    if review is None:
+        return False, label, None
+    if not freshness.fresh:
+        return False, f"stale: {freshness.reason}", review
+    approvers = ", ".join(review.approved_by)
+    if not review.approved_by:
+        return False, f"{label}: no approver", review
+    return True, f"{label}, approved by {approvers}", review

@@ -1,6 +1,7 @@
 """The code-quality items read the newest scan of the bot's repository: its numbers,
 its commit, and whether the bot's HEAD has moved since."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from checklist.services.verification import checklist_verify
 from checklist.verifiers import REGISTRY
 from codescans.freshness import evidence_freshness
 from codescans.git import git_head
-from codescans.models import RepoScan
+from codescans.models import CodeReview, CoverageReport, RepoScan, TestReport
 from codescans.services import repo_scan_run
 from tests.codescans.conftest import _git, bot_repo  # noqa: F401  (a fixture)
 
@@ -136,3 +137,68 @@ def test_a_measured_metric_cannot_be_entered_by_hand(plan, operator):
     with pytest.raises(ValidationError, match="measured by the portal"):
         success_metric_enter(metric=metric, value=5, source="trust me", user=operator)
     assert not metric.entries.exists()
+
+
+def _sha():
+    return uuid.uuid4().hex
+
+
+def _coverage(commit, rate=0.85, **kw):
+    return CoverageReport.objects.create(sha256=_sha(), commit=commit, format="cobertura",
+                                         line_rate=rate, lines_covered=int(rate * 1000),
+                                         lines_valid=1000, **kw)
+
+
+def _tests(commit, failures=0, **kw):
+    return TestReport.objects.create(sha256=_sha(), commit=commit, tests=120,
+                                     failures=failures, errors=0, skipped=2, **kw)
+
+
+def test_coverage_needs_a_passing_test_run_at_the_bots_commit(plan, bot_repo):  # noqa: F811
+    head = git_head(bot_repo)
+    passed, detail, _ = verify("bot_test_coverage")
+    assert not passed and "no coverage report from the bot's CI yet" in detail
+    report = _coverage(head, rate=0.79)
+    passed, detail, evidence = verify("bot_test_coverage")
+    assert not passed and "coverage 79.0 % of 1000 lines" in detail and evidence == report
+    assert "no tests report from the bot's CI yet" in detail
+    _coverage(head, rate=0.83)
+    _tests(head, failures=1)
+    passed, detail, _ = verify("bot_test_coverage")
+    assert not passed and "1 failed" in detail
+    _tests(head)
+    passed, detail, _ = verify("bot_test_coverage")
+    assert passed and "coverage 83.0 %" in detail and "118 passed, 0 failed" in detail
+    assert metric_rows()["coverage"]["value"] == 0.83
+    assert metric_rows()["coverage"]["met"] is True
+    commit_more(bot_repo)  # the bot moved on: the reports no longer speak for it
+    passed, detail, _ = verify("bot_test_coverage")
+    assert not passed and "stale: the bot's HEAD moved" in detail
+    assert metric_rows()["coverage"]["value"] is None
+
+
+def test_coverage_older_than_its_ttl_is_stale(plan, settings):
+    settings.BOT_REPO_DIR = ""
+    settings.CI_EVIDENCE_MAX_AGE_DAYS = 7
+    old = timezone.now() - timedelta(days=8)
+    _coverage("a" * 40, received_at=old)
+    _tests("a" * 40)
+    passed, detail, _ = verify("bot_test_coverage")
+    assert not passed and "8 days old, older than its 7 days TTL" in detail
+
+
+def test_code_review_is_of_the_commit_the_bot_is_at(plan, bot_repo):  # noqa: F811
+    head = git_head(bot_repo)
+    passed, detail, _ = verify("bot_code_review")
+    assert not passed and f"no code review recorded for the bot's commit {head[:12]}" in detail
+    CodeReview.objects.create(sha256=_sha(), commit="b" * 40, change="#12", approved_by=["ana"])
+    assert not verify("bot_code_review")[0]  # another commit's review is not this one
+    review = CodeReview.objects.create(sha256=_sha(), commit=head[:10], change="#13",
+                                       approved_by=["ana", "bo"])
+    passed, detail, evidence = verify("bot_code_review")
+    assert passed and evidence == review and "approved by ana, bo" in detail
+    checklist_verify()
+    assert ChecklistItem.objects.get(key="cq-code-review").status == ItemStatus.DONE
+    new = commit_more(bot_repo)
+    passed, detail, _ = verify("bot_code_review")
+    assert not passed and f"for the bot's commit {new[:12]}" in detail
