@@ -15,7 +15,9 @@ page cannot spell one out). A `bash` block holding one
 `monitor_once`, so that alerts exist); the first word of its documented
 output must appear in the real output. `-G` with `--data-urlencode`/`-d` sends the data
 as a query string, as curl does. The POSTed backup is published to a private
-broker folder so that no worker ever runs it.
+broker folder so that no worker ever runs it. A `bash` block that is one heredoc,
+`cat > FILE <<'EOF'` ... `EOF`, writes FILE (kept in memory, not on disk) for a
+later `curl --data-binary @FILE` to send, as the CI's report files are sent.
 
 The page's examples carry fixed timestamps (`2026-11-24T12:00:00Z`), as a reader
 would copy them; the metrics' windows end now, so the test moves every date in a
@@ -43,6 +45,7 @@ from tests.backups.test_worker import private_broker  # noqa: F401  (a fixture)
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api-reference.md"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 MANAGE = ".venv/bin/python manage.py "
+HEREDOC = re.compile(r"cat > (\S+) <<'EOF'\n(.*?\n)EOF\s*\Z", re.S)
 # The page's "now": the time its event examples are written around.
 PAGE_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 DATE = re.compile(r"(\d{4}-\d\d-\d\d)(T\d\d:\d\d:\d\d)?")
@@ -75,7 +78,7 @@ def examples():
     blocks = BLOCK.findall(DOC.read_text())
     found = []
     for i, (lang, body) in enumerate(blocks):
-        if lang != "bash" or not body.lstrip().startswith(("curl ", MANAGE)):
+        if lang != "bash" or not body.lstrip().startswith(("curl ", MANAGE, "cat > ")):
             continue
         response = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
         found.append((body, response))
@@ -89,7 +92,7 @@ def test_dates_move_together_and_keep_their_zone():
         '"ts": "2031-05-06T07:03:09Z", "b": "2031-05-06T06:53:09", "due": "2031-05-12"')
 
 
-def parse_curl(body: str) -> dict:
+def parse_curl(body: str, files: dict[str, str] | None = None) -> dict:
     status = re.search(r"#\s*→\s*(\d{3})", body)
     command = " ".join(
         line.rstrip("\\").strip() for line in body.splitlines()
@@ -114,7 +117,10 @@ def parse_curl(body: str) -> dict:
             name, _, value = next(it).partition(":")
             req["headers"][name.strip()] = value.strip()
         elif arg in ("-d", "--data", "--data-raw", "--data-binary"):
-            req["data"] = next(it)
+            value = next(it)
+            if arg == "--data-binary" and value.startswith("@"):
+                value = (files or {})[value[1:]]  # a file an earlier heredoc block wrote
+            req["data"] = value
         elif arg in ("-I", "--head"):
             req["method"] = "HEAD"
         elif arg.startswith("http"):
@@ -142,11 +148,17 @@ def keys_present(documented, actual, where="$"):
 def test_every_api_reference_example_answers_as_documented(portal_admin):
     cases = examples()
     assert len(cases) >= 5, "the API reference lost its examples"
-    _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write"])
+    _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write", "evidence"])
     _, read_only = api_token_create(name="docs-read", scopes=["read"])
     client = APIClient()
     _bot_traffic(client, cases, raw)
+    files: dict[str, str] = {}
     for body, (lang, documented) in cases:
+        heredoc = HEREDOC.fullmatch(body.strip() + "\n")
+        if body.lstrip().startswith("cat > "):
+            assert heredoc, f"a `cat > FILE <<'EOF'` block must be one heredoc: {body[:80]}"
+            files[heredoc.group(1)] = heredoc.group(2)
+            continue
         if body.lstrip().startswith(MANAGE):
             output = run_command(body)
             if documented.strip():
@@ -156,7 +168,7 @@ def test_every_api_reference_example_answers_as_documented(portal_admin):
         if "$UUID" in body:
             body = body.replace("$UUID", str(Heartbeat.objects.order_by("created_at")[0].uuid))
         body = shift_dates(body, timezone.now())
-        req = parse_curl(body.replace("$READ_TOKEN", read_only).replace("$TOKEN", raw))
+        req = parse_curl(body.replace("$READ_TOKEN", read_only).replace("$TOKEN", raw), files)
         url = urlsplit(req["url"])
         path = url.path + (f"?{url.query}" if url.query else "")
         headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in req["headers"].items()
