@@ -15,6 +15,7 @@ from codescans.selectors import (
 )
 from monitoring.selectors import metrics_current
 from monitoring.selectors.metrics import metric_lookup
+from monitoring.selectors.windows import success_window
 
 
 def metrics_now() -> dict:
@@ -25,6 +26,11 @@ def metrics_now() -> dict:
 def metric_value(metrics: dict | None, dotted_key: str):
     """metrics["confirmation_ms"]["p95"] for "confirmation_ms.p95"; None when absent."""
     return metric_lookup(metrics, dotted_key)
+
+
+def success_metrics_window(*, now) -> dict:
+    """The success metrics' rolling 30-day window of the bot's events and uptime."""
+    return success_window(now=now)
 
 
 def bot_repo_scan(*, now) -> tuple[object | None, Freshness | None, str]:

@@ -10,10 +10,12 @@ from monitoring.models.heartbeats import Heartbeat, HeartbeatPing, HeartbeatStat
 from monitoring.models.performance import Baseline, MeasurementRollup, PerformanceRegression
 from monitoring.models.rpc import RpcEndpoint, RpcProbe, RpcSwitch
 from monitoring.models.scheduler import SchedulerHeartbeat
+from monitoring.models.uptime import BotMinute, BotState
 
 __all__ = [
-    "Baseline", "ComponentState", "Event", "EventRollup", "HealthStatus", "Heartbeat",
-    "HeartbeatPing", "HeartbeatStatus", "MeasurementRollup", "MetricSnapshot",
+    "Baseline", "BotMinute", "BotState", "ComponentState", "Event", "EventRollup",
+    "HealthStatus", "Heartbeat", "HeartbeatPing", "HeartbeatStatus", "MeasurementRollup",
+    "MetricSnapshot",
     "PerformanceRegression", "PingKind", "RpcEndpoint", "RpcProbe", "RpcSwitch",
     "SchedulerHeartbeat", "UptimeSample",
 ]
