@@ -65,8 +65,7 @@ def dashboard_bot_days(*, now: datetime.datetime) -> list[dict]:
     for i in range(DAYS):
         day = (first + datetime.timedelta(days=i)).date()
         row = agg.get(day)
-        n = row["n"] if row else 0
-        out.append({"day": day, "samples": n,
-                    "up_ratio": row["up"] / n if n else None,
-                    "degraded_ratio": row["degraded"] / n if n else None})
+        n, up, degraded = (row["n"], row["up"], row["degraded"]) if row else (0, 0, 0)
+        out.append({"day": day, "samples": n, "up_ratio": up / n if n else None,
+                    "degraded_ratio": degraded / n if n else None})
     return out
