@@ -153,3 +153,23 @@ def test_prometheus_exposes_the_bots_and_the_portals_uptime(base, read_client):
     assert "bot was up" in families["opsportal_uptime_24h"].documentation
     assert "opsportal_portal_uptime_24h" in families
     assert families["opsportal_bot_degraded_24h"].samples[0].value == 0.0
+
+
+def test_the_dashboard_shows_the_bots_days_apart_from_the_portals(client, viewer, base):
+    if base.hour == 23 and base.minute == 59:
+        base -= M  # both minutes on one day of the bar
+    ingest([trade(base + 5 * S)])
+    bot_minutes_record(now=base + 3 * M)  # minute 0 up, minute 1 down
+    client.force_login(viewer)
+    page = client.get("/dashboard/").content.decode()
+    assert 'id="bot-uptime-bar"' in page and 'id="uptime-bar"' in page
+    assert "50 % up, 0 % degraded, of 2 minutes" in page
+    assert "Bot uptime 24 h" in page and "Portal uptime 24 h" in page
+
+
+def test_the_admin_lists_the_bots_minutes_with_their_reasons(client, viewer, base):
+    ingest([trade(base + 5 * S)])
+    bot_minutes_record(now=base + 3 * M)
+    client.force_login(viewer)
+    page = client.get("/admin/monitoring/botminute/?state__exact=down").content.decode()
+    assert "no signal from the bot" in page and "1 bot minute" in page
