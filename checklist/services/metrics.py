@@ -26,6 +26,12 @@ def _error_budget_left(metric: SuccessMetric, value: float) -> float | None:
     return round((allowed - used) / allowed, 4)
 
 
+def _head(scans: dict) -> tuple:
+    if "head" not in scans:
+        scans["head"] = sources.bot_head()
+    return scans["head"]
+
+
 def _measured(metric: SuccessMetric, metrics: dict | None, *, now, scans: dict
               ) -> tuple[float | None, str]:
     if metric.source.startswith("metrics:"):
@@ -38,14 +44,14 @@ def _measured(metric: SuccessMetric, metrics: dict | None, *, now, scans: dict
         return float(value), f"/metrics {key}"
     if metric.source.startswith("scan:"):
         if "scan" not in scans:  # one scan read (and one git call) per evaluation
-            scans["scan"] = sources.bot_repo_scan(now=now)
+            scans["scan"] = sources.bot_repo_scan(now=now, head=_head(scans))
         return _scanned(metric.source.split(":", 1)[1], scans["scan"])
     if metric.source.startswith("window30:"):
         if "window" not in scans:  # one 30-day tally per evaluation
             scans["window"] = sources.success_metrics_window(now=now)
         return _windowed(metric.source.split(":", 1)[1], scans["window"])
     if metric.source == "ci:coverage":
-        report, freshness, label = sources.ci_evidence("coverage", now=now)
+        report, freshness, label = sources.ci_evidence("coverage", now=now, head=_head(scans))
         if report is None or freshness is None:
             return None, label
         if not freshness.fresh:
