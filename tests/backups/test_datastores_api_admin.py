@@ -2,9 +2,9 @@
 the URL's password never in a response or an admin page, schedules following writes."""
 
 import pytest
+from auditlog.models import LogEntry
 from django_celery_beat.models import PeriodicTask
 
-from auditlog.models import LogEntry
 from backups.models import DataStore
 
 pytestmark = pytest.mark.django_db
