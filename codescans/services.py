@@ -137,7 +137,8 @@ def _analyse(root: Path, tree: analysis.Tree, procs: list[subprocess.Popen],
             sleeps.pop(path, None)  # what cannot be parsed counts for nothing
     stores: dict[str, dict] = {}
     for path, kind, ref, line in found:
-        if path not in unparsable:
+        # Test code's literals are fixtures: not counted as the bot's data stores.
+        if path not in unparsable and not analysis.is_test_path(path):
             entry = stores.setdefault(ref, {"kind": kind, "ref": ref, "where": []})
             entry["where"].append(f"{path}:{line}")
     long = sorted((f for f in tree.files if f.lines > analysis.LONG_FILE_LINES),
