@@ -6,6 +6,7 @@ from django.db import transaction
 
 from backups import selectors
 from backups.models import DataStore
+from backups.schedules import DATASTORE_SCHEDULE_DEFAULTS
 from backups.services import datastore_delete, datastore_saved
 from backups.tasks import datastore_backup_task, datastore_drill_task
 from common.redaction import mask_url
@@ -41,8 +42,6 @@ class DataStoreForm(forms.ModelForm):
     def _post_clean(self):
         # The model's clean() wants the default schedule filled in before validating.
         if not self.cleaned_data.get("schedule_seconds"):
-            from backups.schedules import DATASTORE_SCHEDULE_DEFAULTS
-
             self.cleaned_data["schedule_seconds"] = DATASTORE_SCHEDULE_DEFAULTS.get(
                 self.cleaned_data.get("kind", ""), 0)
         super()._post_clean()

@@ -62,7 +62,7 @@ def backup_run_create(*, kind: str | None = None, trigger: str = "manual",
     """A queued run of a known kind (or of a data store), with its first history record."""
     if datastore is not None:
         kind = datastore_backup_kind(datastore)
-    backup_kind_validate(kind or "")
+    kind = backup_kind_validate(kind or "")
     run = BackupRun(kind=kind, trigger=trigger, datastore=datastore,
                     datastore_name=datastore.name if datastore else "")
     run.full_clean()

@@ -220,7 +220,7 @@ def _stored_files(backup_env) -> list[str]:
     ("files", "file", "is a file, not a folder"),
 ])
 def test_bad_stores_fail_with_one_line_an_alert_and_nothing_stored(
-        backup_env, tmp_path, kind, where, reason):
+        backup_env, tmp_path, caplog, kind, where, reason):
     if kind == "postgresql" and not postgres_reachable():
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
     text = tmp_path / "notes.txt"
@@ -242,6 +242,7 @@ def test_bad_stores_fail_with_one_line_an_alert_and_nothing_stored(
     assert backup.status == BackupStatus.FAILED and reason in backup.error
     assert "\n" not in backup.error and backup.error.startswith("data store bad: ")
     assert "wrongPw" not in backup.error and "wrongPw" not in str(failed.value)
+    assert f"failed: {backup.error}" in caplog.text and "wrongPw" not in caplog.text
     assert _stored_files(backup_env) == []  # nothing under a final name, nothing staged
     label = "Wallet keys" if kind == "files" else "Database"
     assert f"alert {label} backup failed: firing" in monitor_pass(now=timezone.now())
