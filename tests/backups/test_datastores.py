@@ -132,9 +132,14 @@ def test_postgresql_sqlite_and_a_wallet_folder_are_backed_up_and_drilled_with_rt
     assert archive.is_file() and b"trades" not in archive.read_bytes()  # encrypted
 
     with writers[0], writers[1]:
-        sqlite_runs = [BackupRun.objects.get(pk=int(run("backup", "--datastore", name)[0]))
-                       for name in ("bot-state", "bot-cache")]
+        # One through its beat schedule (the task with the stored kwargs), one by hand.
+        scheduled = PeriodicTask.objects.get(name="backup datastore bot-state")
+        summary = datastore_backup_scheduled.apply(kwargs=json.loads(scheduled.kwargs)).get()
+        assert "succeeded" in summary, summary
+        run("backup", "--datastore", "bot-cache")
         written_during = [w.rows for w in writers]
+    sqlite_runs = [BackupRun.objects.get(datastore_name=n) for n in ("bot-state", "bot-cache")]
+    assert [r.trigger for r in sqlite_runs] == ["schedule", "command"]
     for backup in sqlite_runs:
         assert backup.status == BackupStatus.SUCCEEDED, backup.error
         assert backup.manifest["integrity"] == "ok"
