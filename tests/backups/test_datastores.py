@@ -263,3 +263,14 @@ def test_unknown_store_is_a_one_line_usage_error(backup_env):
         run("backup", "database", "--datastore", "nope")
     with pytest.raises(CommandError, match="no data store named 'nope'"):
         run("restore_drill", "--datastore", "nope")
+
+
+def test_restore_refuses_a_store_run_and_backup_needs_a_kind_or_a_store(backup_env,
+                                                                      wallet_folder):
+    datastore_create(name="keys", kind="files", path=str(wallet_folder))
+    store_run = int(run("backup", "--datastore", "keys")[0])
+    with pytest.raises(CommandError, match="backup of the bot's data store keys"):
+        run("restore", str(store_run), "--into", str(backup_env / "elsewhere"))
+    assert not (backup_env / "elsewhere").exists()
+    with pytest.raises(CommandError, match="give a kind"):
+        run("backup")
