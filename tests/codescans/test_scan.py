@@ -164,3 +164,8 @@ def test_data_stores_named_only_in_test_code_are_not_counted(bot_repo):
     assert refs == ["data/trades.db", "postgres://bot:********@db.internal:5432/trades",
                     "real.db"]
     assert scan.data_store_count == 3
+    # Listed apart, sorted by kind then reference (the URL masked as everywhere).
+    assert [(d["ref"], d["where"]) for d in scan.test_data_stores] == [
+        ("postgres://********@h/test_db", ["bot/test_store.py:1"]),
+        ("conf.db", ["conftest.py:1"]), ("fixture.db", ["tests/helpers.py:1"]),
+        ("other.sqlite3", ["bot/store_test.py:1"])]
