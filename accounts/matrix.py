@@ -36,6 +36,7 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "backups.BackupPolicy": (ALL_ROLES, NOBODY),  # one per kind, made by bootstrap
     "backups.BackupRun": _VIEW_ONLY,
     "backups.RestoreDrill": _VIEW_ONLY,
+    "backups.DataStore": _OPERATED,  # the bot's data stores, registered by operators
     # Written by preflight, smoke_test and make staging; the admin only shows them.
     "deployments.Deployment": (ALL_ROLES, NOBODY),
     # Scans are written by the scanner; Operators and Admins start one (the button).
@@ -113,6 +114,12 @@ API_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("api/v1/backups", "GET"): READERS,
     ("api/v1/backups", "POST"): CONFIGURERS,
     ("api/v1/restore-drills", "GET"): READERS,
+    ("api/v1/datastores", "GET"): READERS,
+    ("api/v1/datastores", "POST"): CONFIGURERS,
+    ("api/v1/datastores/<slug:name>", "GET"): READERS,
+    ("api/v1/datastores/<slug:name>", "PATCH"): CONFIGURERS,
+    # Operators hold no delete permission on backups: Admins and write tokens only.
+    ("api/v1/datastores/<slug:name>", "DELETE"): frozenset({ADMIN, "write"}),
     ("api/v1/alert-rules", "GET"): READERS,
     ("api/v1/alert-rules", "POST"): CONFIGURERS,
     ("api/v1/alert-rules/<int:pk>", "GET"): READERS,

@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
-from backups import selectors
+from backups import (
+    admin_datastores,  # noqa: F401  (registers DataStoreAdmin)
+    selectors,
+)
 from backups.models import (
     BackupKind,
     BackupPolicy,
@@ -35,14 +38,15 @@ def _enqueue_drills(modeladmin, request, run_ids):
 
 @admin.register(BackupRun)
 class BackupRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "status", "trigger", "created_at", "size", "duration",
-                    "encrypted", "pruned_at"]
-    list_filter = ["kind", "status", "encrypted", "trigger"]
-    search_fields = ["storage_name", "sha256", "error"]
+    list_display = ["id", "kind", "datastore_name", "status", "trigger", "created_at", "size",
+                    "duration", "encrypted", "pruned_at"]
+    list_filter = ["kind", "status", "datastore_name", "encrypted", "trigger"]
+    search_fields = ["storage_name", "sha256", "error", "datastore_name"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     inlines = [BackupRunEventInline]
-    readonly_fields = ["kind", "status", "trigger", "created_at", "started_at", "finished_at",
+    readonly_fields = ["kind", "datastore", "datastore_name", "status", "trigger", "created_at",
+                       "started_at", "finished_at",
                        "size", "duration", "size_bytes", "sha256", "encrypted", "storage_name",
                        "error", "manifest", "host", "pid", "heartbeat_at", "pruned_at"]
     actions = ["drill_selected"]
@@ -139,12 +143,14 @@ class RestoreDrillEventInline(admin.TabularInline):
 @admin.register(RestoreDrill)
 class RestoreDrillAdmin(admin.ModelAdmin):
     inlines = [RestoreDrillEventInline]
-    list_display = ["id", "run", "verdict", "duration", "trigger", "started_at", "reason"]
-    list_filter = ["verdict", "trigger", "run__kind"]
-    search_fields = ["reason", "scratch"]
+    list_display = ["id", "run", "datastore_name", "verdict", "duration", "trigger",
+                    "started_at", "reason"]
+    list_filter = ["verdict", "trigger", "run__kind", "datastore_name"]
+    search_fields = ["reason", "scratch", "datastore_name"]
     list_select_related = ["run"]
     show_full_result_count = False
-    readonly_fields = ["run", "trigger", "started_at", "finished_at", "duration",
+    readonly_fields = ["run", "datastore", "datastore_name", "trigger", "started_at",
+                       "finished_at", "duration",
                        "duration_seconds", "verdict", "reason", "details", "scratch", "host",
                        "pid", "heartbeat_at"]
 

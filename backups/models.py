@@ -1,6 +1,14 @@
-"""Backup runs, their append-only history, retention policies and restore drills."""
+"""Backup runs, their append-only history, retention policies, restore drills, and the
+registry of the bot's data stores."""
 
+import os
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from common.encryption import EncryptedCharField
+from common.secret_urls import refuse_masked
 
 
 class BackupKind(models.TextChoices):
@@ -18,8 +26,75 @@ class BackupStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class DataStoreKind(models.TextChoices):
+    POSTGRESQL = "postgresql", "PostgreSQL database"
+    SQLITE = "sqlite", "SQLite file"
+    FILES = "files", "Folder of files"
+
+
+class DataStore(models.Model):
+    """One of the bot's data stores, backed up and restore-drilled on its own schedule.
+
+    Rows are written by backups.services.datastores (validation per kind, and the beat
+    schedules follow every save), never by ModelForm.save alone.
+    """
+
+    name = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=20, choices=DataStoreKind.choices)
+    # A postgres:// URL with its password: encrypted at rest, shown masked everywhere.
+    url = EncryptedCharField(max_length=500, blank=True, validators=[refuse_masked])
+    path = models.CharField(max_length=500, blank=True,
+                            help_text="absolute path: the SQLite file, or the folder")
+    schedule_seconds = models.PositiveIntegerField(
+        help_text="backup interval; default: 6 h for databases, 24 h for folders")
+    keep_last = models.PositiveIntegerField(default=8,
+                                            help_text="always keep the newest N archives")
+    keep_days = models.PositiveIntegerField(default=7, help_text="and every one younger "
+                                                                 "than D days")
+    owner = models.CharField(max_length=120, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.kind})"
+
+    def clean(self):
+        """Each kind takes its own field, and refuses the other one."""
+        super().clean()
+        errors = {}
+        if self.kind == DataStoreKind.POSTGRESQL:
+            if self.path:
+                errors["path"] = "a postgresql store takes a url, not a path"
+            parts = urlsplit(self.url or "")
+            if not self.url:
+                errors["url"] = "a postgresql store needs a url: postgres://user:password@host/db"
+            elif parts.scheme not in ("postgres", "postgresql"):
+                errors["url"] = "the url must start with postgres:// (or postgresql://)"
+            elif not parts.hostname or not parts.path.strip("/"):
+                errors["url"] = "the url must name a host and a database: postgres://host/db"
+        elif self.kind in (DataStoreKind.SQLITE, DataStoreKind.FILES):
+            what = "file" if self.kind == DataStoreKind.SQLITE else "folder"
+            if self.url:
+                errors["url"] = f"a {self.kind} store takes a path, not a url"
+            if not self.path:
+                errors["path"] = f"a {self.kind} store needs the absolute path of its {what}"
+            elif not os.path.isabs(self.path):
+                errors["path"] = f"the path must be absolute (start with /): {self.path}"
+        if errors:
+            raise ValidationError(errors)
+
+
 class BackupRun(models.Model):
     kind = models.CharField(max_length=20, choices=BackupKind.choices)
+    # Set for a backup of one of the bot's data stores; null for the portal's own.
+    datastore = models.ForeignKey(DataStore, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="runs")
+    # Kept when the store is deleted: "" is the portal's own run, whatever happens to FKs.
+    datastore_name = models.CharField(max_length=60, blank=True, db_index=True)
     status = models.CharField(max_length=20, choices=BackupStatus.choices,
                               default=BackupStatus.QUEUED)
     trigger = models.CharField(max_length=20, default="manual",
@@ -103,6 +178,9 @@ class DrillVerdict(models.TextChoices):
 class RestoreDrill(models.Model):
     run = models.ForeignKey(BackupRun, on_delete=models.SET_NULL, null=True, blank=True,
                             related_name="drills")
+    datastore = models.ForeignKey(DataStore, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="drills")
+    datastore_name = models.CharField(max_length=60, blank=True, db_index=True)
     trigger = models.CharField(max_length=20, default="manual")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

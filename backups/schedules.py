@@ -33,3 +33,24 @@ SCHEDULES = [
     Schedule(name=DRILL_SCHEDULE_NAME, task="backups.tasks.restore_drill_task",
              every_seconds=WEEK, kwargs=json.dumps({"trigger": "schedule"})),
 ]
+
+# --- The bot's data stores: a backup and a drill schedule per registered store ------
+
+# The plan: "Database: every 6 hours", "Wallet keys: daily (encrypted)".
+DATASTORE_SCHEDULE_DEFAULTS = {"postgresql": 6 * HOUR, "sqlite": 6 * HOUR, "files": DAY}
+DATASTORE_DRILL_SECONDS = WEEK
+DATASTORE_SCHEDULE_PREFIX = "backup datastore "
+DATASTORE_DRILL_PREFIX = "restore drill datastore "
+
+
+def datastore_schedules(*, name: str, every_seconds: int) -> list[Schedule]:
+    """The backup and the weekly drill of one store, named after it."""
+    kwargs = json.dumps({"name": name})
+    return [
+        Schedule(name=f"{DATASTORE_SCHEDULE_PREFIX}{name}",
+                 task="backups.tasks.datastore_backup_scheduled", every_seconds=every_seconds,
+                 kwargs=kwargs),
+        Schedule(name=f"{DATASTORE_DRILL_PREFIX}{name}",
+                 task="backups.tasks.datastore_drill_scheduled",
+                 every_seconds=DATASTORE_DRILL_SECONDS, kwargs=kwargs),
+    ]

@@ -12,6 +12,7 @@ from backups.models import (
     BackupPolicy,
     BackupRun,
     BackupStatus,
+    DataStore,
     DrillVerdict,
     RestoreDrill,
 )
@@ -31,28 +32,108 @@ def backup_policy(*, kind: str) -> BackupPolicy:
     return policy
 
 
+def _portal_runs() -> QuerySet:
+    """The portal's own runs: the bot's data stores have their own history and policy."""
+    return BackupRun.objects.filter(datastore_name="")
+
+
 def backup_last_success(*, kind: str) -> BackupRun | None:
-    return (BackupRun.objects.filter(kind=kind, status=BackupStatus.SUCCEEDED,
-                                     pruned_at__isnull=True)
+    return (_portal_runs().filter(kind=kind, status=BackupStatus.SUCCEEDED,
+                                  pruned_at__isnull=True)
             .order_by("-finished_at", "-id").first())
 
 
 def backup_last_finished(*, kind: str) -> BackupRun | None:
     """The newest run of kind that ended, succeeded or failed (reaped runs included)."""
-    return (BackupRun.objects.filter(kind=kind,
-                                     status__in=[BackupStatus.SUCCEEDED, BackupStatus.FAILED])
+    return (_portal_runs().filter(kind=kind,
+                                  status__in=[BackupStatus.SUCCEEDED, BackupStatus.FAILED])
             .order_by("-finished_at", "-id").first())
 
 
 def backup_failures() -> dict[str, BackupRun]:
     """{kind: its failed run} for each kind whose newest finished run failed: the failure
-    stands until a later run of that kind succeeds."""
+    stands until a later run of that kind succeeds.
+
+    A data store's runs count under their kind (database, or wallet_keys for folders),
+    per store: a store whose newest finished run failed raises that kind's alert until
+    it succeeds again, whatever the portal's own runs do.
+    """
     failures = {}
     for kind in BackupKind.values:
         last = backup_last_finished(kind=kind)
         if last is not None and last.status == BackupStatus.FAILED:
             failures[kind] = last
+    for store in DataStore.objects.filter(enabled=True):
+        last = datastore_last_finished(datastore=store)
+        if last is not None and last.status == BackupStatus.FAILED:
+            failures.setdefault(last.kind, last)
     return failures
+
+
+# --- The bot's data stores ----------------------------------------------------------
+
+def datastores_list(*, kind: str | None = None, enabled: bool | None = None) -> QuerySet:
+    stores = DataStore.objects.all()
+    if kind:
+        stores = stores.filter(kind=kind)
+    if enabled is not None:
+        stores = stores.filter(enabled=enabled)
+    return stores.order_by("name")
+
+
+def datastore_get(*, name: str) -> DataStore | None:
+    return DataStore.objects.filter(name=name).first()
+
+
+def datastore_last_success(*, datastore: DataStore) -> BackupRun | None:
+    return (BackupRun.objects.filter(datastore=datastore, status=BackupStatus.SUCCEEDED,
+                                     pruned_at__isnull=True)
+            .order_by("-finished_at", "-id").first())
+
+
+def datastore_last_finished(*, datastore: DataStore) -> BackupRun | None:
+    return (BackupRun.objects.filter(datastore=datastore,
+                                     status__in=[BackupStatus.SUCCEEDED, BackupStatus.FAILED])
+            .order_by("-finished_at", "-id").first())
+
+
+def datastore_last_drill(*, datastore: DataStore, passed_only: bool = False
+                         ) -> RestoreDrill | None:
+    drills = RestoreDrill.objects.filter(datastore=datastore).exclude(
+        verdict=DrillVerdict.RUNNING)
+    if passed_only:
+        drills = drills.filter(verdict=DrillVerdict.PASSED)
+    return drills.order_by("-finished_at", "-id").first()
+
+
+@dataclasses.dataclass(frozen=True)
+class DataStoreSummary:
+    """What the checklist reads of a store (names and kinds, never its URL or path)."""
+
+    name: str
+    kind: str
+    enabled: bool
+    last_drill: RestoreDrill | None
+
+
+def datastore_summaries(*, enabled_only: bool = True) -> list[DataStoreSummary]:
+    stores = datastores_list(enabled=True if enabled_only else None)
+    return [DataStoreSummary(name=s.name, kind=s.kind, enabled=s.enabled,
+                             last_drill=datastore_last_drill(datastore=s, passed_only=True))
+            for s in stores]
+
+
+def datastore_identities() -> list[dict]:
+    """{name, kind, ref}: ref is the database name or the file/folder name, what a code
+    scan of the bot would find in its source (no credentials: the URL's path only)."""
+    out = []
+    for store in datastores_list(enabled=True):
+        if store.kind == "postgresql":
+            ref = store.url.rsplit("/", 1)[-1].split("?", 1)[0]
+        else:
+            ref = store.path.rstrip("/").rsplit("/", 1)[-1]
+        out.append({"name": store.name, "kind": store.kind, "ref": ref})
+    return out
 
 
 def _ago(delta: datetime.timedelta) -> str:
@@ -100,7 +181,8 @@ def backup_is_fresh(*, kind: str, now: datetime.datetime | None = None) -> tuple
 
 
 def restore_drill_last(*, passed_only: bool = False) -> RestoreDrill | None:
-    drills = RestoreDrill.objects.exclude(verdict=DrillVerdict.RUNNING)
+    """The portal's own newest drill (a drill of the bot's stores proves only that store)."""
+    drills = RestoreDrill.objects.filter(datastore_name="").exclude(verdict=DrillVerdict.RUNNING)
     if passed_only:
         drills = drills.filter(verdict=DrillVerdict.PASSED)
     return drills.select_related("run").order_by("-finished_at", "-id").first()

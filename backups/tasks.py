@@ -4,7 +4,16 @@ from celery import shared_task
 from django.conf import settings
 
 from backups.models import BackupRun
-from backups.services import backup_run_execute, backup_scheduled_run, restore_drill_run
+from backups.services import (
+    backup_run_execute,
+    backup_scheduled_run,
+    datastore_backup_now,
+    datastore_by_name,
+    datastore_drill_now,
+    datastore_scheduled_backup,
+    datastore_scheduled_drill,
+    restore_drill_run,
+)
 from common.postgresql.base import query_timeout
 
 # A dump or restore legitimately runs far longer than the global task limit; past
@@ -32,3 +41,29 @@ def restore_drill_task(run_id: int | None = None, trigger: str = "schedule") -> 
         run = BackupRun.objects.get(pk=run_id) if run_id else None
         drill = restore_drill_run(run=run, trigger=trigger)
     return f"restore drill #{drill.pk} {drill.verdict} in {drill.duration_seconds:.1f} s"
+
+
+@shared_task(**_LIMITS)
+def datastore_backup_scheduled(name: str) -> str:
+    with query_timeout(None):
+        return datastore_scheduled_backup(name=name)
+
+
+@shared_task(**_LIMITS)
+def datastore_drill_scheduled(name: str) -> str:
+    with query_timeout(None):
+        return datastore_scheduled_drill(name=name)
+
+
+@shared_task(**_LIMITS)
+def datastore_backup_task(name: str, trigger: str = "admin") -> str:
+    with query_timeout(None):
+        run = datastore_backup_now(store=datastore_by_name(name), trigger=trigger)
+    return f"backup of data store {name} #{run.pk} {run.status}"
+
+
+@shared_task(**_LIMITS)
+def datastore_drill_task(name: str, trigger: str = "admin") -> str:
+    with query_timeout(None):
+        drill = datastore_drill_now(store=datastore_by_name(name), trigger=trigger)
+    return f"restore drill of data store {name} #{drill.pk} {drill.verdict}"

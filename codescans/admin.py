@@ -39,7 +39,8 @@ class RepoScanAdmin(admin.ModelAdmin):
                                 "security_findings", "security_by_severity",
                                 "data_store_count"]}),
         ("Drill-down", {"fields": ["largest_files", "sleep_hot_spots", "top_lint_rules",
-                                   "stores", "unparsable_files", "skipped_files"]}),
+                                   "stores", "test_stores", "unparsable_files",
+                                   "skipped_files"]}),
     ]
     readonly_fields = [f for _, opts in fieldsets for f in opts["fields"]]
 
@@ -47,7 +48,8 @@ class RepoScanAdmin(admin.ModelAdmin):
         # The list shows counts only: the per-file drill-down JSON of a large repository
         # (thousands of skipped or sleepy files) is read on a scan's own page.
         return super().get_queryset(request).defer(
-            "sleep_by_file", "lint_by_rule", "unparsable", "skipped", "data_stores")
+            "sleep_by_file", "lint_by_rule", "unparsable", "skipped", "data_stores",
+            "test_data_stores")
 
     @admin.display(description="commit", ordering="commit")
     def short_commit(self, obj):
@@ -79,6 +81,13 @@ class RepoScanAdmin(admin.ModelAdmin):
             (d["kind"], d["ref"], ", ".join(d["where"][:5])
              + (f" (+{len(d['where']) - 5})" if len(d["where"]) > 5 else ""))
             for d in obj.data_stores))
+
+    @admin.display(description="data stores in test code (not counted)")
+    def test_stores(self, obj):
+        return _table(("kind", "reference", "where"), (
+            (d["kind"], d["ref"], ", ".join(d["where"][:5])
+             + (f" (+{len(d['where']) - 5})" if len(d["where"]) > 5 else ""))
+            for d in obj.test_data_stores))
 
     @admin.display(description="unparsable files")
     def unparsable_files(self, obj):

@@ -15,7 +15,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from codescans.lexer import lex_source
 from common.redaction import mask_url
@@ -124,6 +124,15 @@ def walk(root: Path, *, max_bytes: int, progress=None) -> Tree:
     if progress:
         progress(len(tree.files))
     return tree
+
+
+def is_test_path(path: str) -> bool:
+    """Test code (a tests/ or test/ folder, test_*.py, *_test.py, conftest.py): the data
+    stores it names are fixtures, not the bot's databases."""
+    parts = PurePosixPath(path).parts
+    name = parts[-1] if parts else ""
+    return (any(p in ("tests", "test") for p in parts[:-1]) or name == "conftest.py"
+            or (name.startswith("test_") and name.endswith(".py")) or name.endswith("_test.py"))
 
 
 def _sleep_name(func: ast.expr, sleep_aliases: set[str]) -> bool:

@@ -40,6 +40,8 @@ class RepoScan(models.Model):
     security_by_severity = models.JSONField(default=dict, blank=True)  # {high|medium|low: n}
     data_stores = models.JSONField(default=list, blank=True)  # [{kind, ref, where: [...]}]
     data_store_count = models.PositiveIntegerField(default=0)
+    # Named only in the bot's test code (fixtures): listed, never counted.
+    test_data_stores = models.JSONField(default=list, blank=True)  # [{kind, ref, where}]
     skipped = models.JSONField(default=list, blank=True)  # [{path, reason}]
     duration_seconds = models.FloatField(null=True, blank=True)
 

@@ -136,10 +136,16 @@ def _analyse(root: Path, tree: analysis.Tree, procs: list[subprocess.Popen],
             unparsable[path] = error
             sleeps.pop(path, None)  # what cannot be parsed counts for nothing
     stores: dict[str, dict] = {}
+    in_tests: dict[str, dict] = {}
     for path, kind, ref, line in found:
-        if path not in unparsable:
-            entry = stores.setdefault(ref, {"kind": kind, "ref": ref, "where": []})
-            entry["where"].append(f"{path}:{line}")
+        if path in unparsable:
+            continue
+        # Test code's literals are fixtures: listed apart, not counted as the bot's stores.
+        into = in_tests if analysis.is_test_path(path) else stores
+        entry = into.setdefault(ref, {"kind": kind, "ref": ref, "where": []})
+        entry["where"].append(f"{path}:{line}")
+    for ref in stores:
+        in_tests.pop(ref, None)  # also named by the bot's own code: counted there
     long = sorted((f for f in tree.files if f.lines > analysis.LONG_FILE_LINES),
                   key=lambda f: (-f.lines, f.path))
     long_files = [{"path": f.path, "lines": f.lines} for f in long]
@@ -153,7 +159,9 @@ def _analyse(root: Path, tree: analysis.Tree, procs: list[subprocess.Popen],
         "security_findings": sum(security.values()),
         "security_by_severity": dict(sorted(security.items())),
         "data_stores": sorted(stores.values(), key=lambda d: (d["kind"], d["ref"])),
-        "data_store_count": len(stores), "skipped": tree.skipped,
+        "data_store_count": len(stores),
+        "test_data_stores": sorted(in_tests.values(), key=lambda d: (d["kind"], d["ref"])),
+        "skipped": tree.skipped,
     }
 
 

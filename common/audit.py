@@ -23,6 +23,7 @@ AUDITED_MODELS: dict[str, list[str]] = {
     "backups.BackupPolicy": [],
     "backups.BackupRun": ["manifest", "host", "pid"],
     "backups.RestoreDrill": ["details", "host", "pid"],
+    "backups.DataStore": ["updated_at"],
     "monitoring.Heartbeat": ["last_ping_at", "last_ping_kind", "last_start_at"],
     "incidents.Incident": ["updated_at"],
     "incidents.Postmortem": ["updated_at"],
@@ -50,11 +51,13 @@ DELETES_ONLY = {"axes.AccessAttempt"}
 # masked by mask_url (the host and the harmless parts stay readable), not by
 # auditlog's default, which hides only the first half of the text.
 MASKED_FIELDS: dict[str, list[str]] = {
+    "backups.DataStore": ["url"],
     "accounts.ApiToken": ["key_hash"],
     "alerting.NotificationChannel": ["url"],
     "monitoring.RpcEndpoint": ["url"],
 }
 MASK_CALLABLES = {
+    "backups.DataStore": "common.redaction.mask_url",
     "alerting.NotificationChannel": "common.redaction.mask_url",
     "monitoring.RpcEndpoint": "common.redaction.mask_url",
 }

@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "AlertStateEnum": "alerting.models.AlertState",
         "AlertOperatorEnum": "alerting.models.Operator",
         "BackupKindEnum": "backups.models.BackupKind",
+        "DataStoreKindEnum": "backups.models.DataStoreKind",
         "TimelineKindEnum": "incidents.models.TimelineKind",
     },
 }

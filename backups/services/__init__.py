@@ -1,9 +1,23 @@
 """Writes and workflows for backups. Modules: runs (backup runs), drills (restore and
-restore drills), retention, database and archives (the kinds), common."""
+restore drills), retention, database and archives (the kinds), common, datastores
+(the registry of the bot's data stores) and stores (their backups and drills)."""
 
 from backups.models import BackupPolicy
 from backups.schedules import POLICY_DEFAULTS, SCHEDULES
 from backups.services.common import BackupError, Progress
+from backups.services.datastores import (
+    datastore_backup_now,
+    datastore_by_name,
+    datastore_create,
+    datastore_delete,
+    datastore_drill_now,
+    datastore_saved,
+    datastore_scheduled_backup,
+    datastore_scheduled_drill,
+    datastore_update,
+    datastores_back_up_all,
+    datastores_bootstrap,
+)
 from backups.services.drills import backup_restore, restore_drill_run
 from backups.services.retention import backup_runs_prune
 from backups.services.runs import (
@@ -18,7 +32,10 @@ from common.scheduling import periodic_task_upsert
 __all__ = ["BackupError", "Progress", "backup_restore", "backup_run_create",
            "backup_run_execute", "backup_run_now", "backup_runs_prune", "backup_runs_reap",
            "backup_runs_reap_stale", "backup_scheduled_run", "backups_bootstrap",
-           "restore_drill_run"]
+           "datastore_backup_now", "datastore_by_name", "datastore_create", "datastore_delete",
+           "datastore_drill_now", "datastore_saved", "datastore_scheduled_backup",
+           "datastore_scheduled_drill", "datastore_update", "datastores_back_up_all",
+           "datastores_bootstrap", "restore_drill_run"]
 
 
 def backup_scheduled_run(*, kind: str) -> str:
@@ -38,4 +55,5 @@ def backups_bootstrap() -> list[str]:
         new_policies += created
     scheduled = [s.name for s in SCHEDULES if periodic_task_upsert(schedule=s)]
     return [f"backup policies: {len(POLICY_DEFAULTS)} ({new_policies} new)",
-            f"backup schedules: {len(SCHEDULES)} ({len(scheduled)} new)"]
+            f"backup schedules: {len(SCHEDULES)} ({len(scheduled)} new)",
+            *datastores_bootstrap()]

@@ -31,6 +31,11 @@ def encryption_keys() -> MultiFernet:
                           "(32 url-safe base64-encoded bytes)") from exc
 
 
+def folder_entries(root: Path) -> list[tuple[str, Path]]:
+    """(relative name, path) of every regular file below root, symlinks left out."""
+    return _file_entries(root)
+
+
 def _file_entries(root: Path) -> list[tuple[str, Path]]:
     return sorted((str(p.relative_to(root)), p) for p in root.rglob("*")
                   if p.is_file() and not p.is_symlink())
@@ -92,12 +97,16 @@ def wallet_keys_check(*, path: Path, manifest: dict) -> None:
 
 
 def within_live_wallet_keys(path: Path) -> bool:
-    """Whether writing at path writes into WALLET_KEYS_DIR: the directory itself or below it.
+    """Whether writing at path writes into WALLET_KEYS_DIR: the directory itself or below it."""
+    return within_folder(path, Path(settings.WALLET_KEYS_DIR))
+
+
+def within_folder(path: Path, live: Path) -> bool:
+    """Whether writing at path writes into the folder live: itself or below it.
 
     By real path (symlinks, `..`) and by inode identity of path and each of its
     ancestors (a bind mount or any other name of the live directory).
     """
-    live = Path(settings.WALLET_KEYS_DIR)
     real, live_real = Path(os.path.realpath(path)), Path(os.path.realpath(live))
     if real == live_real or live_real in real.parents:
         return True

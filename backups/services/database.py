@@ -239,8 +239,13 @@ def is_same_database(a: DbTarget, b: DbTarget) -> bool:
     return mine is not None and mine == pg_identity(b)
 
 
+def _read_only_uri(path: Path) -> str:
+    """A read-only SQLite URI; as_uri() percent-encodes the '?' or '#' a name may hold."""
+    return f"{Path(path).resolve().as_uri()}?mode=ro"
+
+
 def sqlite_table_counts(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(_read_only_uri(path), uri=True)
     try:
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -250,17 +255,21 @@ def sqlite_table_counts(path: Path) -> dict[str, int]:
         conn.close()
 
 
-def sqlite_copy(*, src: Path, dest: Path, progress: Progress) -> None:
-    """SQLite's online backup API: a consistent copy even while others write."""
+def sqlite_copy(*, src: Path, dest: Path, progress: Progress, pages: int = 1024) -> None:
+    """SQLite's online backup API: a consistent copy even while others write.
+
+    pages=-1 copies in one step under one read lock; stepped copies restart whenever
+    another connection writes in between.
+    """
     if not Path(src).is_file():
         raise BackupError(f"SQLite database {src} does not exist")
-    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=20)
+    source = sqlite3.connect(_read_only_uri(src), uri=True, timeout=20)
     target = sqlite3.connect(dest)
     try:
         def report(status, remaining, total):
             progress.line(f"{total - remaining}/{total} pages")
 
-        source.backup(target, pages=1024, progress=report)
+        source.backup(target, pages=pages, progress=report)
         # The copy stays in rollback-journal mode: one self-contained file.
         target.execute("PRAGMA journal_mode=DELETE")
     finally:
@@ -273,8 +282,19 @@ def sqlite_dump(*, db: DbTarget, dest: Path, progress: Progress) -> dict:
     return {"vendor": SQLITE, "tables": sqlite_table_counts(dest)}
 
 
+def sqlite_integrity(path: Path) -> str:
+    """PRAGMA integrity_check's verdict ("ok", or its first complaint)."""
+    conn = sqlite3.connect(_read_only_uri(path), uri=True)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"not a readable SQLite database: {exc}") from exc
+    finally:
+        conn.close()
+
+
 def sqlite_check_archive(*, path: Path, manifest: dict) -> None:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(_read_only_uri(path), uri=True)
     try:
         verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:

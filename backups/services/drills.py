@@ -20,12 +20,13 @@ from backups.models import (
     BackupKind,
     BackupRun,
     BackupStatus,
+    DataStore,
     DrillVerdict,
     RestoreDrill,
     RestoreDrillEvent,
 )
-from backups.selectors import backup_last_success
-from backups.services import archives, database
+from backups.selectors import backup_last_success, datastore_last_success
+from backups.services import archives, database, stores
 from backups.services.common import BackupError, Progress, archive_local, heartbeat, sha256_file
 from backups.services.runs import backup_runs_reap_stale, live_database
 
@@ -148,6 +149,19 @@ def _drill_wallet_keys(*, run: BackupRun, progress: Progress) -> dict:
     return {"files": len(contents)}
 
 
+def _drill_datastore(*, run: BackupRun, drill: RestoreDrill, progress: Progress) -> dict:
+    if run.datastore is None:
+        raise BackupError(f"data store {run.datastore_name} was deleted")
+    with archive_local(run.storage_name) as archive:
+        _verify_checksum(archive, run)
+        progress.line("checksum verified")
+        details = stores.store_drill(store=run.datastore, archive=archive, manifest=run.manifest,
+                                     drill=drill, progress=progress,
+                                     live_portal=live_database())
+    progress.line(f"restore of {run.datastore_name} verified")
+    return details
+
+
 def restore_drill_event_add(*, drill: RestoreDrill, from_verdict: str, to_verdict: str,
                             note: str = "") -> RestoreDrillEvent:
     """One history row of a drill; written only by the change it records."""
@@ -156,13 +170,23 @@ def restore_drill_event_add(*, drill: RestoreDrill, from_verdict: str, to_verdic
 
 
 def restore_drill_run(*, run: BackupRun | None = None, trigger: str = "command",
-                      progress: Progress | None = None) -> RestoreDrill:
-    """Restore the newest (or given) backup into a scratch target, verify, record, drop."""
+                      progress: Progress | None = None,
+                      datastore: DataStore | None = None) -> RestoreDrill:
+    """Restore the newest (or given) backup into a scratch target, verify, record, drop.
+
+    With `datastore`: the newest successful backup of that store of the bot's.
+    """
     progress = progress or Progress()
     backup_runs_reap_stale()
-    run = run or backup_last_success(kind=BackupKind.DATABASE)
+    if run is None:
+        run = (datastore_last_success(datastore=datastore) if datastore is not None
+               else backup_last_success(kind=BackupKind.DATABASE))
+    if run is not None and run.datastore_name:
+        datastore = run.datastore
+    name = datastore.name if datastore is not None else (run.datastore_name if run else "")
     drill = RestoreDrill.objects.create(run=run, trigger=trigger, host=socket.gethostname(),
-                                        pid=os.getpid(), heartbeat_at=timezone.now())
+                                        pid=os.getpid(), heartbeat_at=timezone.now(),
+                                        datastore=datastore, datastore_name=name)
     restore_drill_event_add(drill=drill, from_verdict="", to_verdict=DrillVerdict.RUNNING,
                             note=f"started ({trigger}) on {drill.host}, pid {drill.pid}, "
                                  f"restoring {f'run #{run.pk}' if run else 'nothing'}")
@@ -170,10 +194,13 @@ def restore_drill_run(*, run: BackupRun | None = None, trigger: str = "command",
     verdict, reason, details = DrillVerdict.PASSED, "", {}
     try:
         if run is None:
-            raise BackupError("no successful database backup to drill")
+            raise BackupError(f"no successful backup of data store {name} to drill" if name
+                              else "no successful database backup to drill")
         _restorable(run)
         with heartbeat(model=RestoreDrill, pk=drill.pk, alive={"verdict": DrillVerdict.RUNNING}):
-            if run.kind == BackupKind.DATABASE:
+            if run.datastore_name:
+                details = _drill_datastore(run=run, drill=drill, progress=progress)
+            elif run.kind == BackupKind.DATABASE:
                 details = _drill_database(run=run, drill=drill, progress=progress)
             elif run.kind == BackupKind.WALLET_KEYS:
                 details = _drill_wallet_keys(run=run, progress=progress)
@@ -202,6 +229,10 @@ def backup_restore(*, run: BackupRun, into: str, force: bool = False,
     """Restore a run: a database into DATABASE_URL, wallet keys into a directory."""
     progress = progress or Progress()
     _restorable(run)
+    if run.datastore_name:
+        raise BackupError(f"run {run.pk} is a backup of the bot's data store "
+                          f"{run.datastore_name}: restore_drill --datastore proves it; "
+                          "restoring over the bot's store is done by hand (docs/runbook.md)")
     if run.kind == BackupKind.DATABASE:
         target = database.DbTarget.from_url(into)
         if not force and database.is_same_database(target, live_database()):

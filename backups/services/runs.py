@@ -16,11 +16,13 @@ from backups.models import (
     BackupRun,
     BackupRunEvent,
     BackupStatus,
+    DataStore,
+    DataStoreKind,
     DrillVerdict,
     RestoreDrill,
     RestoreDrillEvent,
 )
-from backups.services import archives, database
+from backups.services import archives, database, stores
 from backups.services.common import (
     BackupError,
     Progress,
@@ -50,10 +52,19 @@ def backup_kind_validate(kind: str) -> str:
     return kind
 
 
-def backup_run_create(*, kind: str, trigger: str = "manual") -> BackupRun:
-    """A queued run of a known kind, with its first history record."""
-    backup_kind_validate(kind)
-    run = BackupRun(kind=kind, trigger=trigger)
+def datastore_backup_kind(store: DataStore) -> str:
+    """The run kind a store's backups count under: its failures raise that kind's alert."""
+    return BackupKind.WALLET_KEYS if store.kind == DataStoreKind.FILES else BackupKind.DATABASE
+
+
+def backup_run_create(*, kind: str | None = None, trigger: str = "manual",
+                      datastore: DataStore | None = None) -> BackupRun:
+    """A queued run of a known kind (or of a data store), with its first history record."""
+    if datastore is not None:
+        kind = datastore_backup_kind(datastore)
+    kind = backup_kind_validate(kind or "")
+    run = BackupRun(kind=kind, trigger=trigger, datastore=datastore,
+                    datastore_name=datastore.name if datastore else "")
     run.full_clean()
     with transaction.atomic():
         run.save()
@@ -115,6 +126,10 @@ def _stale_reason(obj, *, status: str, started: datetime.datetime, now) -> str:
 
 def archive_name(run: BackupRun) -> str:
     """The storage name of a claimed run's archive (its staged file is named after it)."""
+    if run.datastore_name:
+        # Whatever the store's kind: the reaper rebuilds this name after a store is gone.
+        return (f"datastores/{run.datastore_name}/{run.datastore_name}-"
+                f"{run.started_at:%Y%m%dT%H%M%SZ}-{run.pk}.fernet")
     return (f"{run.kind}/{run.kind}-{run.started_at:%Y%m%dT%H%M%SZ}-{run.pk}"
             f"{_extension(run.kind)}")
 
@@ -153,7 +168,7 @@ def backup_runs_reap(*, now: datetime.datetime | None = None) -> list[str]:
             RestoreDrillEvent.objects.create(drill=drill, from_verdict=DrillVerdict.RUNNING,
                                              to_verdict=DrillVerdict.FAILED, note=reason)
             lines.append(f"restore drill #{drill.pk} marked failed: {reason}")
-            _drop_orphan_scratch(drill.scratch)
+            _drop_orphan_scratch(drill)
     # A staged file untouched for the whole timeout belongs to no live run (a live
     # one is being written to); younger ones may be another process's work.
     live = {archive_name(r) for r in BackupRun.objects.filter(
@@ -167,9 +182,18 @@ def backup_runs_reap_stale(*, now: datetime.datetime | None = None) -> int:
     return len(backup_runs_reap(now=now))
 
 
-def _drop_orphan_scratch(name: str) -> None:
+def _drop_orphan_scratch(drill: RestoreDrill) -> None:
     """A killed drill never dropped its scratch database; do it for it."""
+    name = drill.scratch
     live = live_database()
+    store = drill.datastore
+    if store is not None and store.kind == DataStoreKind.POSTGRESQL:
+        try:
+            live = stores.store_target(store)
+        except BackupError:
+            return
+    elif store is not None:
+        return  # scratch files and folders live in a temporary directory
     if live.vendor == database.POSTGRES and "_drill_" in name:
         try:
             database.pg_database_drop(server=live, name=name)
@@ -181,8 +205,13 @@ def live_database() -> database.DbTarget:
     return database.DbTarget.from_settings(connections["default"].settings_dict)
 
 
-def _produce(*, kind: str, dest: Path, progress: Progress):
+def _produce(*, run: BackupRun, dest: Path, progress: Progress):
     """Write the archive to dest; (manifest, encrypted, after-publish hook or None)."""
+    kind = run.kind
+    if run.datastore_name:
+        if run.datastore is None:
+            raise BackupError(f"data store {run.datastore_name} was deleted")
+        return stores.store_backup(store=run.datastore, dest=dest, progress=progress), True, None
     if kind == BackupKind.DATABASE:
         db = live_database()
         if db.vendor == database.POSTGRES:
@@ -196,8 +225,11 @@ def _produce(*, kind: str, dest: Path, progress: Progress):
     return manifest, False, rotate
 
 
-def _check(*, kind: str, path: Path, manifest: dict) -> None:
-    if kind == BackupKind.DATABASE:
+def _check(*, run: BackupRun, path: Path, manifest: dict) -> None:
+    kind = run.kind
+    if run.datastore_name:
+        stores.store_check(kind=manifest["store_kind"], path=path, manifest=manifest)
+    elif kind == BackupKind.DATABASE:
         if manifest["vendor"] == database.POSTGRES:
             database.pg_check_archive(path=path, manifest=manifest)
         else:
@@ -245,15 +277,19 @@ def backup_run_execute(*, run: BackupRun, progress: Progress | None = None) -> B
     try:
         with heartbeat(model=BackupRun, pk=run.pk, alive={"status": BackupStatus.RUNNING}), \
                 staging_path(name) as tmp:
-            manifest, encrypted, rotate = _produce(kind=run.kind, dest=tmp, progress=progress)
+            manifest, encrypted, rotate = _produce(run=run, dest=tmp, progress=progress)
             fsync_file(tmp)
             size, digest = sha256_file(tmp)
-            _check(kind=run.kind, path=tmp, manifest=manifest)
+            _check(run=run, path=tmp, manifest=manifest)
             stored = publish(tmp, name)
     except Exception as exc:  # every failure is recorded; the message is for the operator
-        logger.warning("backup run %s (%s) failed: %s", run.pk, run.kind, _one_line(exc))
-        backup_run_transition(run=run, to=BackupStatus.FAILED, note=_one_line(exc),
-                              error=_one_line(exc), finished_at=timezone.now())
+        reason = _one_line(exc)
+        if run.datastore_name:
+            # The alert names the store: the kind's rule fires for the bot's stores too.
+            reason = f"data store {run.datastore_name}: {reason}"
+        logger.warning("backup run %s (%s) failed: %s", run.pk, run.kind, reason)
+        backup_run_transition(run=run, to=BackupStatus.FAILED, note=reason,
+                              error=reason, finished_at=timezone.now())
         return run
     if not backup_run_transition(run=run, to=BackupStatus.SUCCEEDED, note="checked and stored",
                                  finished_at=timezone.now(), size_bytes=size, sha256=digest,
@@ -269,8 +305,10 @@ def backup_run_execute(*, run: BackupRun, progress: Progress | None = None) -> B
     return run
 
 
-def backup_run_now(*, kind: str, trigger: str = "command",
-                   progress: Progress | None = None) -> BackupRun:
+def backup_run_now(*, kind: str | None = None, trigger: str = "command",
+                   progress: Progress | None = None,
+                   datastore: DataStore | None = None) -> BackupRun:
     """Create and execute a run in this process (commands, scheduled tasks)."""
-    return backup_run_execute(run=backup_run_create(kind=kind, trigger=trigger),
+    return backup_run_execute(run=backup_run_create(kind=kind, trigger=trigger,
+                                                    datastore=datastore),
                               progress=progress)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from backups.services import backup_run_now
+from backups.services import backup_run_now, datastores_back_up_all
 from checklist import plan_items, sources
 from checklist.models import Launch, LaunchStep, LaunchStepEvent, PostLaunchReview, StepStatus
 from common.history import actor_label, field_changes, field_values
@@ -15,11 +15,21 @@ DEFAULT_LAUNCH = "V1"
 
 
 def _database_backup(step: LaunchStep, now) -> tuple[bool, str, object]:
-    """T-12h: a database backup now, through the backups app; the run is the evidence."""
+    """T-12h: a backup now of the portal's database and of every registered data store of
+    the bot, through the backups app. The portal's run is the evidence object; the note
+    names every run, and each store's run records trigger "launch"."""
     run = backup_run_now(kind="database", trigger="launch")
-    if run.status == "succeeded":
-        return True, f"database backup run #{run.pk} succeeded ({run.size_bytes} bytes)", run
-    return False, f"database backup run #{run.pk} {run.status}: {run.error}", run
+    ok = run.status == "succeeded"
+    note = (f"database backup run #{run.pk} succeeded ({run.size_bytes} bytes)" if ok
+            else f"database backup run #{run.pk} {run.status}: {run.error}")
+    stores = datastores_back_up_all(trigger="launch")
+    if stores:
+        ok = ok and all(r.status == "succeeded" for r in stores)
+        note += "; data stores: " + "; ".join(
+            f"{r.datastore_name} run #{r.pk} {r.status}"
+            + (f" ({r.size_bytes} bytes)" if r.status == "succeeded" else f": {r.error}")
+            for r in stores)
+    return ok, note, run
 
 
 # Automated steps, by label: a function(step, now) -> (ok, note, evidence object or None).

@@ -8,6 +8,7 @@ from backups.selectors import (
     backup_is_fresh,
     backup_last_success,
     backup_schedules_enabled,
+    datastore_summaries,
     restore_drill_last,
 )
 from checklist.verifiers import Result, verifier
@@ -37,9 +38,40 @@ def backups_automated(now: datetime) -> Result:
     return True, "every schedule enabled; " + "; ".join(notes), evidence
 
 
+def _stores_lacking_a_drill(now: datetime) -> list[str]:
+    """Each enabled data store of the bot without a passing drill within 7 days under
+    the recovery objective, as "name (why)"."""
+    objective = settings.RESTORE_OBJECTIVE_SECONDS
+    lacking = []
+    for store in datastore_summaries():
+        drill = store.last_drill
+        when = drill and (drill.finished_at or drill.started_at)
+        if drill is None or when is None:
+            lacking.append(f"{store.name} (never drilled)")
+        elif now - when > RESTORE_DRILL_MAX_AGE:
+            lacking.append(f"{store.name} (last passing drill {(now - when).days} days old)")
+        elif drill.duration_seconds is None or drill.duration_seconds >= objective:
+            lacking.append(f"{store.name} (took {drill.duration_seconds} s)")
+    return lacking
+
+
 @verifier("restore_tested")
 def restore_tested(now: datetime) -> Result:
-    """A passing restore drill within 7 days, under the recovery objective."""
+    """A passing restore drill within 7 days, under the recovery objective: of the portal's
+    own database and of every registered data store of the bot."""
+    ok, detail, drill = _portal_restore_tested(now)
+    lacking = _stores_lacking_a_drill(now)
+    stores = len(datastore_summaries())
+    if lacking:
+        return False, (f"{len(lacking)} of {stores} data store(s) lack a passing restore drill "
+                       f"within {RESTORE_DRILL_MAX_AGE.days} days: {', '.join(lacking)}; "
+                       f"portal: {detail}"), drill
+    if stores:
+        detail = f"{detail}; every one of {stores} data store(s) drilled"
+    return ok, detail, drill
+
+
+def _portal_restore_tested(now: datetime) -> Result:
     drill = restore_drill_last(passed_only=True)
     if drill is None:
         last = restore_drill_last()

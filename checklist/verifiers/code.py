@@ -5,9 +5,11 @@ or made before the bot's HEAD moved, no longer passes anything.
 """
 
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from django.conf import settings
 
+from backups.selectors import datastore_identities
 from checklist import sources
 from checklist.verifiers import Result, verifier
 
@@ -25,17 +27,49 @@ def _current_scan(now: datetime):
     return scan, label, None
 
 
+def _scan_ref_name(ref: str) -> str:
+    """What a scanned reference names: a URL's database, or a file's name."""
+    if "://" in ref:
+        return ref.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return PurePosixPath(ref).name
+
+
+def _stores_union(scan) -> list[str]:
+    """The registered database stores, then what the scan names and no store covers:
+    one label each ("bot-db (postgresql, registered)", "sqlite file:cache.db")."""
+    registered = [s for s in datastore_identities() if s["kind"] != "files"]
+    labels = [f"{s['name']} ({s['kind']}, registered)" for s in registered]
+    covered = {s["ref"] for s in registered}
+    for found in (scan.data_stores if scan is not None else []):
+        if _scan_ref_name(found["ref"]) not in covered:
+            labels.append(f"{found['kind']}:{found['ref']}")
+    return labels
+
+
 @verifier("database_consolidated")
 def database_consolidated(now: datetime) -> Result:
-    """The bot's data stores, as its code names them (never the portal's own databases)."""
+    """The bot's databases: its registered data stores (folders are not databases) together
+    with what a fresh scan of its code names, counted once each (a scanned reference is the
+    registered store whose database or file has its name). Never the portal's own."""
     scan, label, problem = _current_scan(now)
-    if problem:
+    registered = [s for s in datastore_identities() if s["kind"] != "files"]
+    if problem and (scan is not None or not registered):
         return False, f"the bot's data stores are not measured: {problem}", scan
-    refs = ", ".join(f"{d['kind']}:{d['ref']}" for d in scan.data_stores[:10])
-    more = f" and {len(scan.data_stores) - 10} more" if len(scan.data_stores) > 10 else ""
-    detail = (f"the bot's code names {scan.data_store_count} data store(s) ({label})"
-              f"{': ' + refs + more if refs else ''}; the plan allows ≤{MAX_DATABASES}")
-    return scan.data_store_count <= MAX_DATABASES, detail, scan
+    if not registered and scan is not None:
+        refs = ", ".join(f"{d['kind']}:{d['ref']}" for d in scan.data_stores[:10])
+        more = f" and {len(scan.data_stores) - 10} more" if len(scan.data_stores) > 10 else ""
+        detail = (f"the bot's code names {scan.data_store_count} data store(s) ({label})"
+                  f"{': ' + refs + more if refs else ''}; none registered; the plan allows "
+                  f"≤{MAX_DATABASES}")
+        return scan.data_store_count <= MAX_DATABASES, detail, scan
+    labels = _stores_union(None if problem else scan)
+    shown = ", ".join(labels[:10]) + (f" and {len(labels) - 10} more" if len(labels) > 10
+                                      else "")
+    source = (f"{len(registered)} registered" if problem
+              else f"{len(registered)} registered and {label}")
+    detail = (f"the bot has {len(labels)} database(s) ({source})"
+              f"{': ' + shown if shown else ''}; the plan allows ≤{MAX_DATABASES}")
+    return len(labels) <= MAX_DATABASES, detail, scan
 
 
 def bot_security_result(now: datetime) -> Result:

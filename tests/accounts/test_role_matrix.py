@@ -91,7 +91,8 @@ def test_api_endpoints_answer_exactly_as_the_matrix_says(roles, principal):
                                        started_at=timezone.now(), detected_at=timezone.now())
     mismatches = []
     for (route, method), allowed in API_MATRIX.items():
-        path = "/" + route.replace("<int:pk>", str(incident.pk))
+        path = "/" + route.replace("<int:pk>", str(incident.pk)).replace(
+            "<slug:name>", "matrix-store")
         # An empty JSON body: an allowed write answers 400 (bad input) or succeeds; the
         # test only tells refused (401/403) from let through, and never a 5xx.
         status = client.generic(method, path, "{}", content_type="application/json").status_code

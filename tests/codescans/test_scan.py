@@ -146,3 +146,26 @@ def test_the_lexer_counts_what_the_syntax_tree_counts():
         lexed, tree = analyse_source(source), analyse_source_ast(source)
         assert (lexed.sleep_calls, lexed.stores) == (tree.sleep_calls, tree.stores), source
     assert analyse_source(tricky).sleep_calls == 2
+
+
+def test_data_stores_named_only_in_test_code_are_not_counted(bot_repo):
+    tests = bot_repo / "tests"
+    tests.mkdir()
+    (tests / "helpers.py").write_text('FIXTURE = "fixture.db"\n')
+    (bot_repo / "bot" / "test_store.py").write_text('DB = "postgres://u@h/test_db"\n')
+    (bot_repo / "bot" / "store_test.py").write_text('DB = "other.sqlite3"\n')
+    (bot_repo / "conftest.py").write_text('DB = "conf.db"\n')
+    (bot_repo / "bot" / "testing_tools.py").write_text('DB = "real.db"\n')  # not test code
+    subprocess.run(["git", "-C", str(bot_repo), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(bot_repo), "-c", "user.name=t", "-c", "user.email=t@t",
+                    "-c", "commit.gpgsign=false", "commit", "-q", "-m", "tests"], check=True)
+    scan = repo_scan_run()
+    refs = sorted(d["ref"] for d in scan.data_stores)
+    assert refs == ["data/trades.db", "postgres://bot:********@db.internal:5432/trades",
+                    "real.db"]
+    assert scan.data_store_count == 3
+    # Listed apart, sorted by kind then reference (the URL masked as everywhere).
+    assert [(d["ref"], d["where"]) for d in scan.test_data_stores] == [
+        ("postgres://********@h/test_db", ["bot/test_store.py:1"]),
+        ("conf.db", ["conftest.py:1"]), ("fixture.db", ["tests/helpers.py:1"]),
+        ("other.sqlite3", ["bot/store_test.py:1"])]

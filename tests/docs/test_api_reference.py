@@ -1,4 +1,5 @@
-"""Every curl example in docs/api-reference.md runs against the portal.
+"""Every curl example in docs/api-reference.md runs against the portal (and a guide's
+examples of one endpoint: GUIDE_EXAMPLES, e.g. docs/backups.md registering data stores).
 
 An example is a ```bash block whose command is `curl ...`, followed by the
 response block (```json, or ```text / ```markdown for non-JSON). A line
@@ -74,11 +75,15 @@ def run_command(body: str) -> str:
     return out.getvalue()
 
 
-def examples():
-    blocks = BLOCK.findall(DOC.read_text())
+def examples(doc: Path = DOC, only: str = ""):
+    """(curl or command block, its documented response) in page order; with `only`,
+    the blocks that mention it (a guide's examples of one endpoint)."""
+    blocks = BLOCK.findall(doc.read_text())
     found = []
     for i, (lang, body) in enumerate(blocks):
         if lang != "bash" or not body.lstrip().startswith(("curl ", MANAGE, "cat > ")):
+            continue
+        if only and only not in body:
             continue
         response = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
         found.append((body, response))
@@ -148,10 +153,27 @@ def keys_present(documented, actual, where="$"):
 def test_every_api_reference_example_answers_as_documented(portal_admin):
     cases = examples()
     assert len(cases) >= 5, "the API reference lost its examples"
+    _run_examples(cases, bot_traffic=True)
+
+
+GUIDE_EXAMPLES = [(DOC.parent / "backups.md", "/api/v1/datastores")]
+
+
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+@pytest.mark.parametrize("doc,only", GUIDE_EXAMPLES, ids=lambda v: getattr(v, "name", v))
+def test_the_guides_curl_examples_answer_as_documented(portal_admin, doc, only):
+    """A guide's examples of one endpoint (docs/backups.md registers the bot's stores)."""
+    cases = examples(doc, only)
+    assert len(cases) >= 3, f"{doc.name} lost its {only} examples"
+    _run_examples(cases)
+
+
+def _run_examples(cases, *, bot_traffic: bool = False):
     _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write", "evidence"])
     _, read_only = api_token_create(name="docs-read", scopes=["read"])
     client = APIClient()
-    _bot_traffic(client, cases, raw)
+    if bot_traffic:
+        _bot_traffic(client, cases, raw)
     files: dict[str, str] = {}
     for body, (lang, documented) in cases:
         heredoc = HEREDOC.fullmatch(body.strip() + "\n")
