@@ -100,7 +100,7 @@ class WaiverListView(GenericAPIView):
     model_permissions = {"POST": (ChecklistItem, "change")}
     serializer_class = WaiverCreateSerializer
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="api_v1_waivers_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         qs = Waiver.objects.select_related("item", "requested_by", "decided_by")
         state = request.query_params.get("state")
@@ -177,7 +177,7 @@ class DecisionListView(GenericAPIView):
     model_permissions = {"POST": (LaunchDecision, "add")}
     serializer_class = DecisionCreateSerializer
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="api_v1_decisions_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         page = self.paginate_queryset(LaunchDecision.objects.select_related("decided_by"))
         out = []
