@@ -82,6 +82,9 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "checklist.LaunchStep": _VIEW_ONLY,  # edited on its launch's page; here its history
     "checklist.PostLaunchReview": _VIEW_ONLY,  # planned from the launch time
     "checklist.SuccessMetric": (ALL_ROLES, NOBODY),  # the plan's metrics, by bootstrap
+    # Asked for by Operators (and Admins); approved by another Admin with an action.
+    "checklist.Waiver": (ALL_ROLES, OPERATORS),
+    "checklist.VerdictEvent": _VIEW_ONLY,  # the verdict's history, written by services
 }
 
 # --- API: (route as in the URLconf, method) -> principals allowed ------------------
@@ -137,6 +140,17 @@ API_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("api/v1/evidence/tests", "POST"): EVIDENCE_POSTERS,
     ("api/v1/evidence/review", "GET"): READERS,
     ("api/v1/evidence/review", "POST"): EVIDENCE_POSTERS,
+    # A person's acts (issue 19): sessions only, a token is refused whatever its scope.
+    ("api/v1/waivers", "GET"): READERS,
+    ("api/v1/waivers", "POST"): frozenset({OPERATOR, ADMIN}),
+    ("api/v1/waivers/<int:pk>/approve", "POST"): frozenset({OPERATOR, ADMIN}),  # the
+    ("api/v1/waivers/<int:pk>/reject", "POST"): frozenset({OPERATOR, ADMIN}),   # service
+    # checks the Admin role and that the approver is not the asker.
+    ("api/v1/decisions", "GET"): READERS,
+    ("api/v1/decisions", "POST"): frozenset({ADMIN}),
+    ("api/v1/decisions/<int:pk>", "GET"): READERS,
+    # Any role may reach it; the service accepts only the roles GO_SIGNOFF_ROLES names.
+    ("api/v1/decisions/<int:pk>/signoffs", "POST"): ALL_ROLES,
     # The schema and its viewer are public: they describe, they hold no data.
     ("api/schema", "GET"): EVERYONE,
     ("api/docs", "GET"): EVERYONE,

@@ -237,6 +237,8 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", "escalation"
     RENOTIFY = "renotify", "re-notify"
     TEST = "test", "test"
+    # Not an alert: news the channels must hear (a launch GO revoked, ...).
+    ANNOUNCEMENT = "announcement", "announcement"
 
 
 # Kinds that mean "this channel heard the alert fire": it is owed the resolve.

@@ -35,6 +35,8 @@ AUDITED_MODELS: dict[str, list[str]] = {
     "monitoring.RpcSwitch": [],
     "checklist.ChecklistItem": [],
     "checklist.LaunchDecision": [],
+    "checklist.Waiver": [],
+    "checklist.DecisionSignoff": [],
     "checklist.Launch": [],
     "checklist.LaunchStep": [],
     "checklist.SuccessMetric": [],

@@ -383,6 +383,14 @@ PERF_HOUR_RETENTION_DAYS = env.int("PERF_HOUR_RETENTION_DAYS", default=90)
 # latest result is always kept, its history of changes lives in ChecklistItemEvent.
 CHECKLIST_VERIFICATION_RETENTION_DAYS = env.int("CHECKLIST_VERIFICATION_RETENTION_DAYS",
                                                 default=14)
+# Waivers and GO sign-offs (issue 19, checklist/services/waivers.py and decisions.py): a
+# waiver's reason needs this many characters and distinct words, it expires within
+# WAIVER_MAX_DAYS, and a different Admin approves it. A GO counts once one person per
+# role named here (Django group names; "Admin" also matches superusers) signed it off.
+WAIVER_MIN_REASON_CHARS = env.int("WAIVER_MIN_REASON_CHARS", default=30)
+WAIVER_MIN_REASON_WORDS = env.int("WAIVER_MIN_REASON_WORDS", default=5)
+WAIVER_MAX_DAYS = env.int("WAIVER_MAX_DAYS", default=30)
+GO_SIGNOFF_ROLES = env.list("GO_SIGNOFF_ROLES", default=["Admin", "Incident Commander"])
 # The feature items (checklist/verifiers/features.py) judge nothing below these
 # samples over their window: fewer is "no evidence", never a pass.
 FEATURE_MIN_TRADES = env.int("FEATURE_MIN_TRADES", default=20)

@@ -140,3 +140,14 @@ def notification_channel_send_test(*, channel: NotificationChannel, now: datetim
             now=now)
     n.channel = channel
     return notification_deliver(notification=n, now=now)
+
+
+def announce(*, title: str, body: str, severity: str = Severity.PAGE,
+             now: datetime) -> tuple[int, int]:
+    """Tell every enabled channel that takes `severity` something that is not an alert
+    (other apps call this: a revoked GO). -> (queued, delivered); undelivered ones are
+    retried by the minute loop like any notification."""
+    queued = notifications_queue(alert=None, channels=channels_for(severity=severity),
+                                 kind=NotificationKind.ANNOUNCEMENT, title=title, body=body,
+                                 now=now)
+    return len(queued), notifications_deliver(notifications=queued, now=now)

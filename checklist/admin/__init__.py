@@ -1,2 +1,2 @@
 # One module per aggregate's admin; importing registers them.
-from checklist.admin import decisions, items, launch, metrics  # noqa: F401
+from checklist.admin import decisions, items, launch, metrics, waivers  # noqa: F401

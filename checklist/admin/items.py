@@ -5,6 +5,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from checklist.admin.waivers import WaiverInline
 from checklist.models import (
     ChecklistItem,
     ChecklistItemEvent,
@@ -61,12 +62,9 @@ class ChecklistItemAdmin(admin.ModelAdmin):
                                  "evidence_object_id", "evidence_label", "evidence_object_link"],
                       "description": "A link, a note, or a recorded object (its type and id: "
                                      "a backup run, a restore drill, a health sample...)."}),
-        ("Waiver", {"fields": ["waiver_reason", "waived_by"],
-                    "description": "A required item is waived only with a reason and an "
-                                   "approver."}),
     ]
-    raw_id_fields = ["owner", "waived_by"]
-    inlines = [EventInline, VerificationInline]
+    raw_id_fields = ["owner"]
+    inlines = [WaiverInline, EventInline, VerificationInline]
     actions = ["run_verifiers"]
 
     def has_add_permission(self, request):

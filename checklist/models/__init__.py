@@ -15,10 +15,12 @@ from checklist.models.launch import (
     StepStatus,
 )
 from checklist.models.metrics import SuccessMetric, SuccessMetricEntry
+from checklist.models.waivers import DecisionSignoff, VerdictEvent, Waiver
 
 __all__ = [
     "ChecklistItem", "ChecklistItemEvent", "ItemStatus", "ReadinessOverview",
     "VerificationResult", "LaunchDecision", "Launch", "LaunchStep", "LaunchStepEvent",
     "PostLaunchReview",
-    "StepStatus", "SuccessMetric", "SuccessMetricEntry",
+    "StepStatus", "SuccessMetric", "SuccessMetricEntry", "DecisionSignoff", "VerdictEvent",
+    "Waiver",
 ]

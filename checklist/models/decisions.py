@@ -3,7 +3,12 @@ from django.db import models
 
 
 class LaunchDecision(models.Model):
-    """A GO or NO-GO signed by an Admin, with a frozen copy of the readiness it saw."""
+    """A GO or NO-GO recorded by an Admin, with a frozen copy of the readiness it saw.
+
+    A GO counts only once every role of GO_SIGNOFF_ROLES has signed it off (each by a
+    different person, `signed_at`), and stops counting when it is revoked: its
+    evidence regressed before the launch (`regressed_at`, `regression_reason`).
+    """
 
     class Decision(models.TextChoices):
         GO = "GO", "GO"
@@ -15,8 +20,10 @@ class LaunchDecision(models.Model):
     decided_at = models.DateTimeField(db_index=True)
     note = models.TextField(blank=True)
     snapshot = models.JSONField(help_text="readiness and evidence at decision time, frozen")
-    regressed_at = models.DateTimeField(null=True, blank=True)
-    regression_reason = models.TextField(blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True,
+                                     help_text="when the last required sign-off arrived")
+    regressed_at = models.DateTimeField("revoked at", null=True, blank=True)
+    regression_reason = models.TextField("revocation reason", blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]

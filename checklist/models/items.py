@@ -17,7 +17,7 @@ CLOSED_STATUSES = (ItemStatus.DONE, ItemStatus.WAIVED)
 
 
 class ChecklistItem(EvidenceFields):
-    """One line of the plan's checklists. Ticked by evidence or waived by a named approver."""
+    """One line of the plan's checklists. Ticked by evidence, or waived by an approved Waiver."""
 
     key = models.SlugField(max_length=64, unique=True, help_text="stable key from the plan")
     category = models.CharField(max_length=50, db_index=True)
@@ -30,9 +30,6 @@ class ChecklistItem(EvidenceFields):
     required = models.BooleanField("required for launch", default=True)
     verifier_key = models.CharField(max_length=50, null=True, blank=True,
                                     help_text="automated verifier that ticks or un-ticks it")
-    waiver_reason = models.TextField(blank=True)
-    waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="+", verbose_name="waiver approver")
     status_changed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,14 +49,11 @@ class ChecklistItem(EvidenceFields):
             raise ValidationError(
                 {"status": "An item is done only with evidence: a link, a note or a recorded "
                            "object."})
-        if self.status == ItemStatus.WAIVED:
-            errors = {}
-            if not self.waiver_reason.strip():
-                errors["waiver_reason"] = "A waiver needs a reason."
-            if not self.waived_by_id:
-                errors["waived_by"] = "A waiver needs an approver."
-            if errors:
-                raise ValidationError(errors)
+        if self.status == ItemStatus.WAIVED and not self.waivers.filter(
+                state="approved").exists():
+            raise ValidationError(
+                {"status": "An item is waived only by an approved waiver: request one under "
+                           "Waivers; a different Admin approves it."})
 
 
 class ReadinessOverview(ChecklistItem):

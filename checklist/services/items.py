@@ -22,8 +22,6 @@ def checklist_item_save(*, item: ChecklistItem, actor=None, note: str = "",
         item.save()
         if changed:
             kind = kind or (Kind.WAIVED if item.status == ItemStatus.WAIVED else Kind.STATUS)
-            if kind == Kind.WAIVED and not note:
-                note = f"waived by {item.waived_by}: {item.waiver_reason}"
             ChecklistItemEvent.objects.create(
                 item=item, at=now, kind=kind, from_status=old_status or ItemStatus.TODO,
                 to_status=item.status, actor=actor, note=note)
@@ -36,7 +34,8 @@ def checklist_item_set_status(*, item: ChecklistItem, status: str, actor=None, n
                               now=None) -> ChecklistItem:
     """Move an item to `status`, adding any evidence given; `done` needs evidence."""
     if status == ItemStatus.WAIVED:
-        raise ValueError("use checklist_item_waive: a waiver needs a reason and an approver")
+        raise ValueError("use checklist.services.waivers: a waiver is requested, then "
+                         "approved by a different Admin")
     item.status = status
     if evidence_url:
         item.evidence_url = evidence_url
@@ -45,11 +44,3 @@ def checklist_item_set_status(*, item: ChecklistItem, status: str, actor=None, n
     if evidence_object is not None:
         item.evidence_set_object(evidence_object)
     return checklist_item_save(item=item, actor=actor, note=note, kind=kind, now=now)
-
-
-def checklist_item_waive(*, item: ChecklistItem, reason: str, approver, now=None):
-    """Waive an item: only with a reason and a named approver, recorded."""
-    item.status = ItemStatus.WAIVED
-    item.waiver_reason = reason
-    item.waived_by = approver
-    return checklist_item_save(item=item, actor=approver, kind=Kind.WAIVED, now=now)

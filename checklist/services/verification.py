@@ -13,6 +13,7 @@ from checklist.models import ChecklistItem, ChecklistItemEvent, ItemStatus, Veri
 from checklist.selectors import readiness_compute
 from checklist.services.decisions import launch_decision_check_regression
 from checklist.services.items import checklist_item_save
+from checklist.services.waivers import waivers_expire
 from checklist.verifiers import REGISTRY
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def _apply(item: ChecklistItem, key: str, passed: bool, detail: str, evidence, n
 def checklist_verify(*, now=None) -> dict:
     """Run every verifier once; returns outcomes, the readiness after, and a one-line summary."""
     now = now or timezone.now()
+    expired = waivers_expire(now=now)  # first: an expired waiver's item is open again
     items = list(ChecklistItem.objects.exclude(verifier_key__isnull=True)
                  .exclude(verifier_key="").order_by("position"))
     items.sort(key=lambda i: RUN_LAST.index(i.verifier_key) + 1
@@ -90,7 +92,7 @@ def checklist_verify(*, now=None) -> dict:
         outcomes.append(ItemOutcome(item, passed, detail, change))
     if regression is None:
         regression = launch_decision_check_regression(now=now)
-    readiness = readiness_compute()
+    readiness = readiness_compute(now=now)
     ticked = sum(o.change == "done" for o in outcomes)
     stale = sum(o.change == "stale" for o in outcomes)
     ran = [o for o in outcomes if o.passed is not None]
@@ -98,8 +100,10 @@ def checklist_verify(*, now=None) -> dict:
                f"{ticked} ticked, {stale} stale, {len(outcomes) - len(ran)} not wired; "
                f"{readiness['percent_complete']}% complete, {len(readiness['blockers'])} "
                f"blocker(s): {readiness['decision']}")
+    if expired:
+        summary += f"; {len(expired)} waiver(s) expired"
     if regression:
-        summary += f"; GO of {regression.decided_at:%Y-%m-%d %H:%M} flagged as regressed"
+        summary += f"; GO of {regression.decided_at:%Y-%m-%d %H:%M} revoked"
     verification_results_prune(now=now)
     return {"outcomes": outcomes, "readiness": readiness, "summary": summary,
             "regressed": regression}

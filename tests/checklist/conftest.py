@@ -1,10 +1,15 @@
+import datetime
+
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from checklist.models import ChecklistItem, ItemStatus
 from checklist.services import checklist_bootstrap
-from checklist.services.items import checklist_item_set_status, checklist_item_waive
+from checklist.services.items import checklist_item_set_status
+from checklist.services.waivers import waiver_approve, waiver_request
 from checklist.verifiers.portal import DOC_PAGES
+from tests.monitoring.conftest import page_channel, webhook  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -24,23 +29,50 @@ def docs_site(tmp_path, settings):
     return site
 
 
+def _member(username: str, role: str) -> User:
+    # No password: hashing one costs a third of a second per test.
+    user = User.objects.create_user(username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 @pytest.fixture
 def approver(roles):
-    # No password: hashing one costs a third of a second per test.
-    return User.objects.create_user("approver", is_staff=True)
+    """An Admin (by role) who approves waivers others ask for."""
+    return _member("approver", "Admin")
 
 
 @pytest.fixture
-def close_all_but(approver):
-    """Close every required item except the given keys (done by hand or waived)."""
+def asker(roles):
+    """An Operator who asks for waivers."""
+    return _member("asker", "Operator")
 
+
+REASON = "Not applicable to V1: the feature ships in V1.1 and is switched off until then."
+
+
+@pytest.fixture
+def waive(asker, approver):
+    """waive(item) -> an approved waiver: asked by an Operator, approved by another Admin."""
+
+    def waive(item, *, reason: str = REASON, days: int = 7):
+        waiver = waiver_request(item=item, reason=reason, user=asker,
+                                expires_at=timezone.now() + datetime.timedelta(days=days))
+        return waiver_approve(waiver=waiver, user=approver)
+
+    return waive
+
+
+@pytest.fixture
+def close_all_but(approver, waive):
+    """Close every required item except the given keys (done by hand or waived)."""
 
     def close(*keep_open: str):
         for n, item in enumerate(ChecklistItem.objects.filter(required=True)
                                  .exclude(key__in=keep_open)):
             # Hand-ticked items with a failing verifier would go stale: waive those.
             if n % 2 or item.verifier_key:
-                checklist_item_waive(item=item, reason="not applicable to V1", approver=approver)
+                waive(item)
             else:
                 checklist_item_set_status(item=item, status=ItemStatus.DONE, actor=approver,
                                           evidence_url="https://example.com/evidence")

@@ -65,8 +65,9 @@ def test_an_operator_ticks_an_item_in_admin_with_evidence_and_it_is_recorded(
     item = ChecklistItem.objects.get(key="comp-tos")
     url = reverse("admin:checklist_checklistitem_change", args=[item.pk])
     form = {"required": "on", "owner": "", "status": "done", "evidence_url": "",
-            "evidence_note": "", "waiver_reason": "", "waived_by": "",
+            "evidence_note": "",
             "evidence_content_type": "", "evidence_object_id": "", "evidence_label": "",
+            "waivers-TOTAL_FORMS": "0", "waivers-INITIAL_FORMS": "0",
             "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
             "verifications-TOTAL_FORMS": "0", "verifications-INITIAL_FORMS": "0"}
     response = client.post(url, form)

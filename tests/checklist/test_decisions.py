@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, ItemStatus, LaunchDecision
-from checklist.services.decisions import launch_decision_record
+from checklist.services.decisions import launch_decision_record, launch_decision_sign_off
 from checklist.services.launch import launch_ensure, launch_schedule
 from checklist.services.verification import checklist_verify
 
@@ -33,14 +33,18 @@ def test_only_an_admin_records_a_decision(plan, operator, close_all_but):
 
 
 def test_a_go_is_recorded_when_all_required_items_are_done_or_waived(
-        plan, portal_admin, close_all_but):
+        plan, portal_admin, incident_commander, close_all_but):
     close_all_but()
     decision = launch_decision_record(decision="GO", user=portal_admin, note="ship it")
     assert (decision.decision, decision.decided_by) == ("GO", portal_admin)
     frozen = {i["key"]: i for i in decision.snapshot["items"]}
     assert frozen["comp-tos"]["status"] in ("done", "waived")
     assert frozen["cq-test-coverage"]["evidence"] or frozen["cq-test-coverage"]["waiver"]
+    assert decision.snapshot["waivers"] and frozen["cq-test-coverage"]["waiver"]["approved_by"]
     go_item = ChecklistItem.objects.get(key="exit-go")
+    assert go_item.status == ItemStatus.TODO  # the Admin signed; the IC has not yet
+    launch_decision_sign_off(record=decision, user=incident_commander)
+    go_item.refresh_from_db()
     assert go_item.status == ItemStatus.DONE and go_item.evidence_object == decision
 
 

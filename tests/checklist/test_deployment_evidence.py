@@ -116,11 +116,8 @@ def test_a_rehearsals_own_preflight_runs_do_not_decide_api_keys(plan):
     assert item("deploy-api-keys").status == ItemStatus.TODO
 
 
-def test_a_waived_item_stays_waived(plan, approver):
-    from checklist.services.items import checklist_item_waive
-
-    checklist_item_waive(item=item("ops-rollback"), reason="rehearsed by hand",
-                         approver=approver)
+def test_a_waived_item_stays_waived(plan, waive):
+    waive(item("ops-rollback"))
     deployment_record(summary=summary(rollback_ok=False))
     checklist_verify()
     assert item("ops-rollback").status == ItemStatus.WAIVED

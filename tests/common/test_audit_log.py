@@ -1,11 +1,14 @@
 """Audit log: who changed what, when, from where; append-only; browsable."""
 
+from datetime import timedelta
+
 import pytest
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.apps import apps
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -99,15 +102,18 @@ def test_a_viewer_cannot_read_the_audit_log(client, viewer):
     assert client.get("/admin/auditlog/logentry/").status_code == 403
 
 
-def test_a_waived_checklist_item_and_a_launch_decision_are_audited(portal_admin):
+def test_a_waived_checklist_item_and_a_launch_decision_are_audited(portal_admin, operator):
     from checklist.models import ChecklistItem, LaunchDecision
     from checklist.services.bootstrap import checklist_bootstrap
     from checklist.services.decisions import launch_decision_record
-    from checklist.services.items import checklist_item_waive
+    from checklist.services.waivers import waiver_approve, waiver_request
 
     checklist_bootstrap()
     item = ChecklistItem.objects.filter(required=True).first()
-    checklist_item_waive(item=item, reason="covered by the audit firm", approver=portal_admin)
+    waiver = waiver_request(item=item, user=operator,
+                            expires_at=timezone.now() + timedelta(days=3),
+                            reason="Covered by the audit firm's review until the V1.1 release.")
+    waiver_approve(waiver=waiver, user=portal_admin)
     change = LogEntry.objects.get_for_object(item).latest("timestamp")
     assert change.action == LogEntry.Action.UPDATE
     assert change.changes_dict["status"][1] == "waived"
