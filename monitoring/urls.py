@@ -13,6 +13,8 @@ urlpatterns = [
     path("ping/<uuid:uuid>", heartbeats.ping_success, name="heartbeat-ping"),
     path("ping/<uuid:uuid>/start", heartbeats.ping_start, name="heartbeat-ping-start"),
     path("ping/<uuid:uuid>/fail", heartbeats.ping_fail, name="heartbeat-ping-fail"),
+    path("ping/<uuid:uuid>/<int:exit_status>", heartbeats.ping_exit_status,
+         name="heartbeat-ping-exit"),
     path("api/v1/rpc/endpoints", rpc.RpcEndpointListView.as_view(), name="rpc-endpoints"),
     path("api/v1/rpc/active", rpc.RpcActiveView.as_view(), name="rpc-active"),
 ]

@@ -349,6 +349,8 @@ RPC_DOWN_AFTER_FAILURES = env.int("RPC_DOWN_AFTER_FAILURES", default=2)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 # Monitoring (issue 3): raw events, rollups, snapshots and pings are pruned after this.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
+# The first bytes of a POSTed ping's body kept on the ping (healthchecks.io keeps 10 kB).
+HEARTBEAT_PING_BODY_MAX = env.int("HEARTBEAT_PING_BODY_MAX", default=10_000)
 # The bot's uptime (issue 17.5, monitoring/services/bot_uptime.py): a minute is up when
 # the bot sent a signal in it (an event, or a ping of one of these heartbeats, by name)
 # or in the grace seconds before it; no signal is down. A minute is first judged this

@@ -31,12 +31,15 @@ class HeartbeatAdmin(admin.ModelAdmin):
         # Not an inline: a busy heartbeat has thousands of pings; the newest 50 tell the story.
         pings = obj.pings.order_by("-at")[:50] if obj.pk else []
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((f"{p.at:%Y-%m-%d %H:%M:%S}", p.kind, p.status_after, p.remote_addr or "",
-              p.user_agent) for p in pings))
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                "<td>{}</td></tr>",
+            ((f"{p.at:%Y-%m-%d %H:%M:%S}", p.kind, p.status_after,
+              "" if p.exit_status is None else p.exit_status, p.body[:200],
+              p.remote_addr or "", p.user_agent) for p in pings))
         return format_html(
-            "<table><tr><th>at</th><th>kind</th><th>status after</th><th>from</th>"
-            "<th>user agent</th></tr>{}</table>", rows) if pings else "no pings yet"
+            "<table><tr><th>at</th><th>kind</th><th>status after</th><th>exit status</th>"
+            "<th>body</th><th>from</th><th>user agent</th></tr>{}</table>",
+            rows) if pings else "no pings yet"
 
     @admin.action(description="Refresh the stored status of every heartbeat")
     def refresh_status(self, request, queryset):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -8,7 +9,11 @@ from rest_framework import generics, serializers
 
 from monitoring.models import Heartbeat, PingKind
 from monitoring.selectors.heartbeats import heartbeat_status_at, heartbeats_list
-from monitoring.services.heartbeats import heartbeat_create, heartbeat_ping
+from monitoring.services.heartbeats import (
+    heartbeat_create,
+    heartbeat_ping,
+    ping_body_interpret,
+)
 
 
 class HeartbeatSerializer(serializers.ModelSerializer):
@@ -47,11 +52,23 @@ class HeartbeatListCreateView(generics.ListCreateAPIView):
         serializer.instance = heartbeat_create(**serializer.validated_data)
 
 
-def _ping(request, uuid, kind):
+def _ping(request, uuid, kind, exit_status=None):
+    body, said, text = b"", None, ""
+    url_decides = kind != PingKind.SUCCESS or exit_status is not None
+    if request.method == "POST":
+        # Read a bounded prefix: a pinger's log dump must not be held whole in memory.
+        body = request.read(settings.HEARTBEAT_PING_BODY_MAX + 1)
+        said, said_exit, text = ping_body_interpret(body, request.content_type or "")
+        exit_status = exit_status if exit_status is not None else said_exit
+    # The plain ping URL lets the body decide; /fail, /start and /<exit status> say it
+    # themselves and win over the body.
+    if not url_decides and said is not None:
+        kind = said
     heartbeat = heartbeat_ping(
         heartbeat_uuid=uuid, kind=kind, method=request.method,
         remote_addr=request.META.get("REMOTE_ADDR") or None,
-        user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        user_agent=request.META.get("HTTP_USER_AGENT", ""), body=text,
+        exit_status=exit_status)
     if heartbeat is None:
         return HttpResponse("not found", status=404, content_type="text/plain")
     return HttpResponse("OK", content_type="text/plain")
@@ -66,6 +83,17 @@ def _ping_endpoint(kind):
         return _ping(request, uuid, kind)
 
     return view
+
+
+@extend_schema(exclude=True)
+@csrf_exempt
+@require_http_methods(["GET", "POST", "HEAD"])
+def ping_exit_status(request, uuid, exit_status: int):
+    """/ping/<uuid>/<exit status>, as healthchecks.io: 0 is success, anything else a fail."""
+    if exit_status > 255:
+        return HttpResponse("exit status must be 0-255", status=400, content_type="text/plain")
+    kind = PingKind.SUCCESS if exit_status == 0 else PingKind.FAIL
+    return _ping(request, uuid, kind, exit_status=exit_status)
 
 
 ping_success = _ping_endpoint(PingKind.SUCCESS)

@@ -44,6 +44,10 @@ class HeartbeatPing(models.Model):
     method = models.CharField(max_length=6, blank=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=200, blank=True)
+    # What the pinger said (healthchecks.io keeps the body too): its first
+    # HEARTBEAT_PING_BODY_MAX bytes, and an exit status when one was given.
+    body = models.TextField(blank=True)
+    exit_status = models.IntegerField(null=True, blank=True)
     status_after = models.CharField(max_length=5, choices=HeartbeatStatus.choices)
 
     class Meta:
