@@ -151,6 +151,12 @@ API_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("api/v1/decisions/<int:pk>", "GET"): READERS,
     # Any role may reach it; the service accepts only the roles GO_SIGNOFF_ROLES names.
     ("api/v1/decisions/<int:pk>/signoffs", "POST"): ALL_ROLES,
+    # Inbound alerts (issue 20.3): a write token (or an Operator's session), or the
+    # integration's own URL token in the path, checked by the view (an unknown one is 404).
+    ("api/v1/integrations/alertmanager", "POST"): CONFIGURERS,
+    ("api/v1/integrations/webhook", "POST"): CONFIGURERS,
+    ("api/v1/integrations/alertmanager/<str:token>", "POST"): EVERYONE,
+    ("api/v1/integrations/webhook/<str:token>", "POST"): EVERYONE,
     # The schema and its viewer are public: they describe, they hold no data.
     ("api/schema", "GET"): EVERYONE,
     ("api/docs", "GET"): EVERYONE,

@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from alerting.models import (
@@ -12,17 +14,34 @@ from alerting.models import (
     Silence,
 )
 from alerting.services import alert_rules, alerts, notify
+from alerting.services.inbound import integration_token_rotate
 from common.secret_urls import SecretUrlAdminMixin
 
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "condition_text", "for_seconds", "min_events", "severity",
-                    "actions", "depends_on", "enabled"]
-    list_filter = ["severity", "enabled"]
+    list_display = ["name", "source", "condition_text", "for_seconds", "min_events",
+                    "severity", "actions", "depends_on", "enabled"]
+    list_filter = ["source", "severity", "enabled"]
     search_fields = ["name", "metric_key"]
     list_select_related = ["depends_on"]
     raw_id_fields = ["depends_on"]
+    actions = ["new_url_token"]
+
+    @admin.action(description="Inbound integrations: make a new URL token (shown once)")
+    def new_url_token(self, request, queryset):
+        for rule in queryset:
+            if not rule.is_inbound:
+                self.message_user(request, f"{rule.name}: not an inbound integration",
+                                  messages.WARNING)
+                continue
+            token = integration_token_rotate(rule=rule)
+            path = reverse(f"integration-{rule.source}-token", args=[token])
+            # Shown once, like an API token: only its hash is kept.
+            self.message_user(request, f"{rule.name}: POST alerts to "
+                                       f"{settings.PORTAL_URL}{path} (the old URL no longer "
+                                       f"works; copy this one now, it is not shown again)",
+                              messages.SUCCESS)
 
     @admin.display(description="condition")
     def condition_text(self, obj):
@@ -53,10 +72,10 @@ class NotificationInline(admin.TabularInline):
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ["rule", "state", "started_at", "fired_at", "resolved_at", "value",
-                    "silenced", "suppressed", "escalation_level", "acknowledged_at"]
-    list_filter = ["state", "rule__severity", "silenced", "suppressed", "rule"]
-    search_fields = ["rule__name"]
+    list_display = ["rule", "title", "state", "started_at", "fired_at", "resolved_at",
+                    "value", "silenced", "suppressed", "escalation_level", "acknowledged_at"]
+    list_filter = ["state", "rule__source", "rule__severity", "silenced", "suppressed", "rule"]
+    search_fields = ["rule__name", "title", "=fingerprint"]
     list_select_related = ["rule"]
     date_hierarchy = "started_at"
     show_full_result_count = False

@@ -23,7 +23,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AlertRule
-        fields = ["id", "name", "metric_key", "operator", "threshold", "for_seconds",
+        fields = ["id", "name", "source", "metric_key", "operator", "threshold", "for_seconds",
                   "min_events", "severity", "actions", "labels", "depends_on", "runbook_url",
                   "renotify_seconds", "escalate_after_seconds", "enabled", "created_at",
                   "updated_at"]

@@ -72,11 +72,24 @@ def validate_metric_key(value: str) -> None:
                           f"perf_p95_ratio.<measurement>")
 
 
+class RuleSource(models.TextChoices):
+    METRIC = "metric", "a /metrics condition the portal evaluates"
+    ALERTMANAGER = "alertmanager", "inbound: Alertmanager webhook"
+    WEBHOOK = "webhook", "inbound: generic JSON webhook"
+
+
 class AlertRule(models.Model):
+    """A metric condition the portal evaluates, or an inbound integration (Alertmanager,
+    a JSON webhook) whose alerts arrive from outside: both share one alert lifecycle
+    (dedup, silences, suppression, notifications, escalation, incidents, history)."""
+
     name = models.CharField(max_length=100, unique=True)
+    source = models.CharField(max_length=12, choices=RuleSource.choices,
+                              default=RuleSource.METRIC)
     metric_key = models.CharField(
-        max_length=100, validators=[validate_metric_key],
-        help_text="A key of /metrics (dotted for nested values, e.g. confirmation_ms.p95).")
+        max_length=100, validators=[validate_metric_key], blank=True,
+        help_text="A key of /metrics (dotted for nested values, e.g. confirmation_ms.p95); "
+                  "empty for an inbound integration.")
     operator = models.CharField(max_length=2, choices=Operator.choices)
     threshold = models.FloatField()
     for_seconds = models.PositiveIntegerField(
@@ -100,6 +113,11 @@ class AlertRule(models.Model):
         default=900, help_text="An unacknowledged page reaches the next escalation level "
         "of channels after this long.")
     enabled = models.BooleanField(default=True)
+    # An inbound integration's URL token (Alertmanager's webhook config carries only a
+    # URL): its first characters to find it, a SHA-256 of the whole to check it.
+    inbound_token_prefix = models.CharField(max_length=16, blank=True, db_index=True,
+                                            editable=False)
+    inbound_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,7 +127,13 @@ class AlertRule(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_inbound(self) -> bool:
+        return self.source != RuleSource.METRIC
+
     def clean(self):
+        if self.source == RuleSource.METRIC and not self.metric_key:
+            raise ValidationError({"metric_key": "a metric rule needs a metric key"})
         if not isinstance(self.actions, list) or not all(
                 isinstance(a, str) for a in self.actions):
             raise ValidationError({"actions": "must be a list of action names"})
@@ -125,6 +149,8 @@ class AlertRule(models.Model):
 
     @property
     def condition_text(self) -> str:
+        if self.is_inbound:
+            return f"inbound alerts ({self.get_source_display()})"
         return f"{self.metric_key} {self.operator} {self.threshold:g}"
 
 
@@ -138,9 +164,22 @@ OPEN_STATES = (AlertState.PENDING, AlertState.FIRING)
 
 
 class Alert(models.Model):
-    """One episode of a rule's condition: pending → firing → resolved."""
+    """One episode of a rule's condition: pending → firing → resolved.
+
+    An inbound alert (from Alertmanager or a webhook) is one episode per `fingerprint`
+    of its integration's rule, with the sender's title, labels and severity."""
 
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    fingerprint = models.CharField(max_length=64, blank=True, default="",
+                                   help_text="the sender's identity of an inbound alert")
+    title = models.CharField(max_length=300, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
+    annotations = models.JSONField(default=dict, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True,
+                                help_text="the sender's severity; empty: the rule's")
+    external_url = models.CharField(max_length=500, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True,
+                                   help_text="the sender's end time: past it, resolved")
     state = models.CharField(max_length=10, choices=AlertState.choices,
                              default=AlertState.PENDING)
     started_at = models.DateTimeField(help_text="When the condition first held.")
@@ -170,12 +209,18 @@ class Alert(models.Model):
         constraints = [
             # At most one open episode per rule: the database itself refuses the
             # second pending alert a concurrent evaluator tries to create.
-            models.UniqueConstraint(fields=["rule"], condition=Q(state__in=OPEN_STATES),
+            models.UniqueConstraint(fields=["rule", "fingerprint"],
+                                    condition=Q(state__in=OPEN_STATES),
                                     name="one_open_alert_per_rule"),
         ]
 
     def __str__(self):
-        return f"{self.rule.name} [{self.state}] since {self.started_at:%Y-%m-%d %H:%M}"
+        name = f"{self.rule.name}: {self.title}" if self.title else self.rule.name
+        return f"{name} [{self.state}] since {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def effective_severity(self) -> str:
+        return self.severity or self.rule.severity
 
 
 class AlertEventKind(models.TextChoices):
@@ -296,7 +341,9 @@ class Silence(models.Model):
         if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "must be after starts_at"})
 
-    def matches(self, rule: AlertRule) -> bool:
+    def matches(self, rule: AlertRule, alert_labels: dict | None = None) -> bool:
+        """This rule (or an alert of it carrying `alert_labels`) is silenced."""
         if self.rule_id:
             return self.rule_id == rule.pk
-        return all(rule.labels.get(k) == v for k, v in self.labels.items())
+        labels = {**rule.labels, **(alert_labels or {})}
+        return all(labels.get(k) == v for k, v in self.labels.items())

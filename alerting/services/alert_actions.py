@@ -87,19 +87,21 @@ def action_open_incident(*, alert: Alert, now: datetime) -> str:
         return _record(alert, now, Action.OPEN_INCIDENT, True,
                        f"incident #{alert.incident_id} already open")
     value = f" (value {alert.value:g})" if alert.value is not None else ""
+    # An inbound alert says what it is in its title; a rule's alert, by its condition.
+    what = alert.title or rule.condition_text
+    component = alert.labels.get("component") or rule.labels.get("component")
     incident = incidents.incident_open(
-        title=f"{rule.name}: {rule.condition_text}"[:200],
-        severity=INCIDENT_SEVERITY[Severity(rule.severity)],
-        summary=f"Opened by alert rule {rule.name!r}: {rule.condition_text}{value} since "
+        title=f"{rule.name}: {what}"[:200],
+        severity=INCIDENT_SEVERITY[Severity(alert.effective_severity)],
+        summary=f"Opened by alert rule {rule.name!r}: {what}{value} since "
                 f"{alert.fired_at:%Y-%m-%d %H:%M} UTC. Runbook: {rule.runbook_url or '-'}",
         source=f"alert rule: {rule.name}"[:100], actor=f"rule:{rule.name}"[:100], at=now,
-        affected_components=[rule.labels["component"]] if rule.labels.get("component")
-        else [])
+        affected_components=[component] if component else [])
     Alert.objects.filter(pk=alert.pk).update(incident=incident)
     alert.incident = incident
     incidents.incident_timeline_add(
         incident=incident, kind=TimelineKind.ALERT, at=now, author_label="opsportal alerting",
-        text=f"Alert {rule.name!r} fired: {rule.condition_text}{value}",
+        text=f"Alert {rule.name!r} fired: {what}{value}",
         data={"alert": alert.pk})
     return _record(alert, now, Action.OPEN_INCIDENT, True,
                    f"opened incident #{incident.pk} (investigating)", incident=incident.pk)

@@ -75,8 +75,10 @@ def _event(alert: Alert, now: datetime, kind: str, text: str = "", **data) -> No
     AlertEvent.objects.create(alert=alert, at=now, kind=kind, text=text, data=data)
 
 
-def _silence_for(rule: AlertRule, silences: list[Silence]) -> Silence | None:
-    return next((s for s in silences if s.matches(rule)), None)
+def _silence_for(rule: AlertRule, silences: list[Silence],
+                 alert: Alert | None = None) -> Silence | None:
+    labels = alert.labels if alert is not None else None
+    return next((s for s in silences if s.matches(rule, labels)), None)
 
 
 def _parent_firing(rule: AlertRule) -> AlertRule | None:
@@ -89,9 +91,17 @@ def _parent_firing(rule: AlertRule) -> AlertRule | None:
 def _message(alert: Alert, kind: str, now: datetime,
              outcomes: tuple[str, ...] | list[str] = ()) -> tuple:
     rule = alert.rule
-    title = f"[{kind.upper()}:{rule.severity}] {rule.name}"
-    lines = [f"{rule.condition_text} (value {alert.value:g})" if alert.value is not None
-             else rule.condition_text]
+    title = f"[{kind.upper()}:{alert.effective_severity}] {rule.name}"
+    if rule.is_inbound:
+        title += f": {alert.title}"
+        lines = [alert.annotations.get("description") or alert.annotations.get("summary")
+                 or alert.title,
+                 "Labels: " + ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))]
+        if alert.external_url:
+            lines.append(f"Source: {alert.external_url}")
+    else:
+        lines = [f"{rule.condition_text} (value {alert.value:g})" if alert.value is not None
+                 else rule.condition_text]
     if kind == NotificationKind.RESOLVED:
         lines.append(f"Resolved at {now:%Y-%m-%d %H:%M:%S} UTC after firing since "
                      f"{alert.fired_at:%H:%M:%S}.")
@@ -132,27 +142,7 @@ def _step(*, rule: AlertRule, now: datetime, values, samples, silences) -> tuple
             return lines, after
         Alert.objects.filter(pk=alert.pk).update(value=value)
         alert.value = value
-        if alert.state == AlertState.PENDING:
-            if Alert.objects.filter(pk=alert.pk, state=AlertState.PENDING).update(
-                    state=AlertState.RESOLVED, resolved_at=now):
-                _event(alert, now, AlertEventKind.CLEARED, why or "condition cleared")
-                lines.append(f"{rule.name}: cleared before firing")
-        elif Alert.objects.filter(pk=alert.pk, state=AlertState.FIRING).update(
-                state=AlertState.RESOLVED, resolved_at=now):
-            alert.state, alert.resolved_at = AlertState.RESOLVED, now
-            heard = _heard_firing(alert)
-            _event(alert, now, AlertEventKind.RESOLVED, why or "condition cleared",
-                   told=[c.name for c in heard])
-            # The resolve goes to every channel that heard it fire, silence or not;
-            # nobody who never heard the page gets a resolve out of the blue.
-            after += _queue(alert, heard, NotificationKind.RESOLVED, now)
-            if alert.incident is not None:
-                incidents.incident_timeline_add(
-                    incident=alert.incident, kind=TimelineKind.ALERT, at=now,
-                    author_label="opsportal alerting", data={"alert": alert.pk},
-                    text=f"Alert {rule.name!r} resolved: {why or 'condition cleared'}")
-            lines.append(f"{rule.name}: resolved ({len(heard)} channels told)")
-        return lines, after
+        return _resolve(alert, now, why or "condition cleared")
 
     if alert is None:
         try:
@@ -192,7 +182,7 @@ def _firing(*, alert: Alert, now: datetime, silences, after: list) -> list[str]:
             pk=alert.pk, actions_at__isnull=True).update(actions_at=now):
         alert.actions_at = now
         after.append(("actions", alert))
-    silence = _silence_for(rule, silences)
+    silence = _silence_for(rule, silences, alert)
     if alert.notified_at is None:
         if silence:
             if Alert.objects.filter(pk=alert.pk, silenced=False).update(silenced=True):
@@ -206,12 +196,12 @@ def _firing(*, alert: Alert, now: datetime, silences, after: list) -> list[str]:
             if NOTIFYING_ACTIONS & set(rule.actions):
                 after.append(("firing", alert))
         return lines
-    if rule.severity != Severity.PAGE or alert.acknowledged_at or silence:
+    if alert.effective_severity != Severity.PAGE or alert.acknowledged_at or silence:
         return lines
     level = alert.escalation_level
     due = alert.notified_at + timedelta(seconds=rule.escalate_after_seconds * (level + 1))
     if rule.escalate_after_seconds and now >= due:
-        channels = notify.channels_for(severity=rule.severity, level=level + 1)
+        channels = notify.channels_for(severity=alert.effective_severity, level=level + 1)
         if channels and Alert.objects.filter(pk=alert.pk, escalation_level=level).update(
                 escalation_level=level + 1, last_notified_at=now):
             _event(alert, now, AlertEventKind.ESCALATED,
@@ -241,17 +231,101 @@ def _after_commit(*, after: list, now: datetime) -> list[str]:
     for item in after:
         if isinstance(item, tuple) and item[0] == "firing":
             alert = item[1]
-            channels = notify.channels_for(severity=alert.rule.severity)
+            channels = notify.channels_for(severity=alert.effective_severity)
             queued += _queue(alert, channels, NotificationKind.FIRING, now,
                              outcomes.get(alert.pk, ()))
             if not channels:
                 _event(alert, now, AlertEventKind.NOTIFY_FAILED,
-                       f"no enabled channel takes severity {alert.rule.severity}")
+                       f"no enabled channel takes severity {alert.effective_severity}")
         elif isinstance(item, Notification):
             queued.append(item)
     sent = notify.notifications_deliver(notifications=queued, now=now)
     if queued:
         lines.append(f"notifications: {sent}/{len(queued)} delivered")
+    return lines
+
+
+def _name(alert: Alert) -> str:
+    return f"{alert.rule.name}: {alert.title}" if alert.title else alert.rule.name
+
+
+def _resolve(alert: Alert, now: datetime, why: str) -> tuple[list[str], list]:
+    """A firing or pending alert ends: resolved, the channels that heard it told."""
+    rule = alert.rule
+    lines: list[str] = []
+    after: list = []
+    if alert.state == AlertState.PENDING:
+        if Alert.objects.filter(pk=alert.pk, state=AlertState.PENDING).update(
+                state=AlertState.RESOLVED, resolved_at=now):
+            _event(alert, now, AlertEventKind.CLEARED, why)
+            lines.append(f"{rule.name}: cleared before firing")
+        return lines, after
+    if not Alert.objects.filter(pk=alert.pk, state=AlertState.FIRING).update(
+            state=AlertState.RESOLVED, resolved_at=now):
+        return lines, after
+    alert.state, alert.resolved_at = AlertState.RESOLVED, now
+    heard = _heard_firing(alert)
+    _event(alert, now, AlertEventKind.RESOLVED, why, told=[c.name for c in heard])
+    after += _queue(alert, heard, NotificationKind.RESOLVED, now)
+    if alert.incident is not None:
+        incidents.incident_timeline_add(
+            incident=alert.incident, kind=TimelineKind.ALERT, at=now,
+            author_label="opsportal alerting", data={"alert": alert.pk},
+            text=f"Alert {_name(alert)!r} resolved: {why}")
+    lines.append(f"{_name(alert)}: resolved ({len(heard)} channels told)")
+    return lines, after
+
+
+def inbound_alert_apply(*, rule: AlertRule, incoming: dict, now: datetime) -> list[str]:
+    """One alert from outside (alerting.services.inbound parsed it) through the lifecycle:
+    firing opens or refreshes the episode of its fingerprint (deduplicated), resolved
+    ends it. Silences, suppression, notifications, actions and history as for a rule."""
+    silences = list(Silence.objects.filter(starts_at__lte=now, ends_at__gt=now))
+    with transaction.atomic():
+        AlertRule.objects.select_for_update().filter(pk=rule.pk).first()
+        alert = Alert.objects.select_related("rule", "incident").filter(
+            rule=rule, fingerprint=incoming["fingerprint"],
+            state__in=(AlertState.PENDING, AlertState.FIRING)).first()
+        fields = {k: incoming[k] for k in ("title", "labels", "annotations", "severity",
+                                           "external_url", "ends_at")}
+        if incoming["status"] == "resolved":
+            if alert is None:
+                return []
+            lines, after = _resolve(alert, now, "resolved by the sender")
+        else:
+            lines, after = [], []
+            if alert is None:
+                alert = Alert.objects.create(rule=rule, fingerprint=incoming["fingerprint"],
+                                             state=AlertState.FIRING, fired_at=now,
+                                             started_at=incoming["starts_at"] or now,
+                                             **fields)
+                alert.rule = rule
+                _event(alert, now, AlertEventKind.FIRED, f"from {rule.get_source_display()}: "
+                       f"{alert.title}", fingerprint=alert.fingerprint, labels=alert.labels)
+                lines.append(f"{rule.name}: {alert.title}: firing")
+            else:
+                # A repeat of an open alert: dedup, refresh what the sender says now.
+                Alert.objects.filter(pk=alert.pk).update(**fields)
+                for k, v in fields.items():
+                    setattr(alert, k, v)
+            lines += _firing(alert=alert, now=now, silences=silences, after=after)
+    return lines + _after_commit(after=after, now=now)
+
+
+def inbound_rule_tick(*, rule: AlertRule, now: datetime, silences: list[Silence]) -> list[str]:
+    """An inbound rule's open alerts each minute: past the sender's end time resolved (a
+    sender that died never sends the resolve), else escalation and re-notification."""
+    lines: list[str] = []
+    for alert in Alert.objects.select_related("rule", "incident").filter(
+            rule=rule, state__in=(AlertState.PENDING, AlertState.FIRING)):
+        with transaction.atomic():
+            if alert.ends_at is not None and alert.ends_at <= now:
+                step, after = _resolve(alert, now, f"past its end time "
+                                                   f"{alert.ends_at:%Y-%m-%d %H:%M:%S} UTC")
+            else:
+                after = []
+                step = _firing(alert=alert, now=now, silences=silences, after=after)
+        lines += step + _after_commit(after=after, now=now)
     return lines
 
 
@@ -278,6 +352,8 @@ def alert_rules_evaluate(*, now: datetime, values: Mapping[str, Any],
     """
     lines = []
     rules = _ordered(list(AlertRule.objects.filter(enabled=True).select_related("depends_on")))
+    inbound = [r for r in rules if r.is_inbound]
+    rules = [r for r in rules if not r.is_inbound]
     silences = list(Silence.objects.filter(starts_at__lte=now, ends_at__gt=now)
                     .select_related("rule"))
     for rule in rules:
@@ -287,6 +363,12 @@ def alert_rules_evaluate(*, now: datetime, values: Mapping[str, Any],
         except Exception:
             logger.exception("evaluating rule %s failed", rule.name)
             lines.append(f"{rule.name}: evaluation failed (see log)")
+    for rule in inbound:  # their alerts arrive from outside; here: escalation, expiry
+        try:
+            lines += inbound_rule_tick(rule=rule, now=now, silences=silences)
+        except Exception:
+            logger.exception("ticking inbound rule %s failed", rule.name)
+            lines.append(f"{rule.name}: tick failed (see log)")
     retried = notify.notifications_retry(now=now)
     if retried:
         lines.append(f"notifications: {retried} retried and delivered")

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.services import roles_bootstrap
 from alerting.services.alert_rules import alert_rules_bootstrap
+from alerting.services.inbound import integrations_bootstrap
 from backups.services import backups_bootstrap
 from checklist.services import checklist_bootstrap
 from codescans.services import codescans_bootstrap
@@ -33,6 +34,7 @@ class Command(BaseCommand):
                 *monitoring_bootstrap(),
                 *self._minute_loop(),
                 *alert_rules_bootstrap(),
+                *integrations_bootstrap(),
                 *checklist_bootstrap(),
                 *encrypted_fields_rotate(),
             ]
