@@ -52,7 +52,8 @@ class AlertmanagerView(_Inbound):
 
     source = RuleSource.ALERTMANAGER
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="api_v1_integrations_alertmanager",
+                   request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         return self._receive(request)
 
@@ -62,7 +63,8 @@ class WebhookView(_Inbound):
 
     source = RuleSource.WEBHOOK
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="api_v1_integrations_webhook",
+                   request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         return self._receive(request)
 
@@ -72,18 +74,24 @@ class _ByToken(_Inbound):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
-    def post(self, request, token: str):
-        return self._receive(request, token)
-
 
 class AlertmanagerTokenView(_ByToken):
     """POST /api/v1/integrations/alertmanager/<token>: Alertmanager's webhook_configs url."""
 
     source = RuleSource.ALERTMANAGER
 
+    @extend_schema(operation_id="api_v1_integrations_alertmanager_by_url_token",
+                   request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def post(self, request, token: str):
+        return self._receive(request, token)
+
 
 class WebhookTokenView(_ByToken):
     """POST /api/v1/integrations/webhook/<token>."""
 
     source = RuleSource.WEBHOOK
+
+    @extend_schema(operation_id="api_v1_integrations_webhook_by_url_token",
+                   request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def post(self, request, token: str):
+        return self._receive(request, token)

@@ -19,6 +19,7 @@ from health_check.exceptions import ServiceUnavailable, ServiceWarning
 from redis.asyncio import Redis as RedisClient
 
 from backups.selectors import backup_is_fresh
+from common.beat import lease_current
 from monitoring import selectors
 from monitoring.models import Event
 from monitoring.selectors import rpc as rpc_selectors
@@ -88,17 +89,32 @@ class Broker(HealthCheck):
                     f"broker folder {key} not writable: {exc.strerror}") from exc
 
 
+def scheduler_active_text() -> str:
+    """Which beat holds the scheduler lease (common/beat.py), in words."""
+    lease = lease_current()
+    if lease is None:
+        return "no beat has held the scheduler lease yet"
+    now = datetime.datetime.now(datetime.UTC)
+    if lease.expires_at < now:
+        return f"no active beat: the lease of {lease.holder} expired at " \
+               f"{lease.expires_at:%H:%M:%S} UTC"
+    return f"active beat {lease.holder} since {lease.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
 @dataclasses.dataclass
 class Scheduler(HealthCheck):
     """Beat enqueued and a worker ran the heartbeat task recently."""
 
     def run(self):
         last = selectors.scheduler_last_seen()
+        active = scheduler_active_text()
         if last is None:
-            raise ServiceWarning("the scheduler has not run yet")
+            raise ServiceWarning(f"the scheduler has not run yet ({active})")
         age = datetime.datetime.now(datetime.UTC) - last
         if age > SCHEDULER_STALE_AFTER:
-            raise ServiceWarning(f"last scheduler heartbeat {int(age.total_seconds())} s ago")
+            raise ServiceWarning(f"last scheduler heartbeat {int(age.total_seconds())} s ago "
+                                 f"({active})")
+        return active
 
 
 @dataclasses.dataclass

@@ -261,7 +261,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One scheduler at a time (issue 20.5, common/beat.py): beat dispatches only while it
+# holds a lease in the database; a second beat is a standby that takes over once the
+# lease has gone unrenewed for BEAT_LEASE_SECONDS.
+CELERY_BEAT_SCHEDULER = "common.beat:SingleBeatScheduler"
+BEAT_LEASE_SECONDS = env.float("BEAT_LEASE_SECONDS", default=60.0)
 CELERY_TIMEZONE = TIME_ZONE
 # A task blocked on a hung database or service gets SoftTimeLimitExceeded, and its
 # worker process is replaced at the hard limit: no task holds a worker for ever.
