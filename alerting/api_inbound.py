@@ -70,9 +70,12 @@ class WebhookView(_Inbound):
 
 
 class _ByToken(_Inbound):
-    # The URL token is the credential (checked against its hash); no bearer token.
+    # The URL token is the credential (checked against its hash); no bearer token and
+    # no session, so no model permission applies (tests/accounts/test_role_matrix.py).
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    model_permissions: dict = {}
+    credential_in_url = True
 
 
 class AlertmanagerTokenView(_ByToken):

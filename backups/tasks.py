@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from backups.models import BackupRun
+from backups.schedules import DRILL_SCHEDULE_NAME, WEEK
 from backups.services import (
     backup_run_execute,
     backup_scheduled_run,
@@ -14,6 +15,7 @@ from backups.services import (
     datastore_scheduled_drill,
     restore_drill_run,
 )
+from common.beat import period_claim
 from common.postgresql.base import query_timeout
 
 # A dump or restore legitimately runs far longer than the global task limit; past
@@ -37,6 +39,10 @@ def backup_scheduled(kind: str) -> str:
 
 @shared_task(**_LIMITS)
 def restore_drill_task(run_id: int | None = None, trigger: str = "schedule") -> str:
+    # The weekly drill runs once a period, however many schedulers sent it.
+    if trigger == "schedule" and run_id is None and not period_claim(
+            key=DRILL_SCHEDULE_NAME, every_seconds=WEEK):
+        return "restore drill: skipped, already run this period"
     with query_timeout(None):
         run = BackupRun.objects.get(pk=run_id) if run_id else None
         drill = restore_drill_run(run=run, trigger=trigger)

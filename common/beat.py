@@ -49,7 +49,7 @@ def lease_hold(*, holder: str, now: datetime.datetime | None = None,
         return False
     try:
         with transaction.atomic():
-            SchedulerLease.objects.create(name=LEASE_NAME, acquired_at=now, **changes)
+            SchedulerLease.objects.create(name=LEASE_NAME, **changes)
     except IntegrityError:  # another beat created it first
         return False
     return True
@@ -68,21 +68,21 @@ def lease_current() -> SchedulerLease | None:
 
 def period_claim(*, key: str, every_seconds: float, now: datetime.datetime | None = None,
                  by: str = "") -> bool:
-    """Claim `key`'s run for the period holding `now` (periods of `every_seconds` from the
-    epoch); False when it was already claimed: the caller skips the work."""
+    """Claim this period's run of `key` (a job that runs every `every_seconds`); False when
+    it ran less than half a period ago: the caller skips the work.
+
+    One conditional UPDATE decides, so of two concurrent claims exactly one wins.
+    """
     now = now or timezone.now()
-    every = max(int(every_seconds), 1)
-    start = datetime.datetime.fromtimestamp(int(now.timestamp()) // every * every,
-                                            tz=datetime.UTC)
+    gap = datetime.timedelta(seconds=max(every_seconds, 1) / 2)
+    changes = {"last_claimed_at": now, "claimed_by": by[:200]}
+    if PeriodClaim.objects.filter(key=key, last_claimed_at__lte=now - gap).update(**changes):
+        return True
     try:
         with transaction.atomic():
-            PeriodClaim.objects.create(key=key, period_start=start, claimed_at=now,
-                                       claimed_by=by[:200])
-    except IntegrityError:
+            PeriodClaim.objects.create(key=key, **changes)
+    except IntegrityError:  # it exists and was claimed within the gap
         return False
-    # Old claims only say "it ran": keep a few periods (at least a day) and forget the rest.
-    horizon = now - datetime.timedelta(seconds=max(every * 10, 86400))
-    PeriodClaim.objects.filter(key=key, period_start__lt=horizon).delete()
     return True
 
 

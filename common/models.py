@@ -24,17 +24,13 @@ class SchedulerLease(models.Model):
 
 
 class PeriodClaim(models.Model):
-    """One periodic job's run for one period: claimed once, so a second dispatch of the
-    same period (two schedulers, a retry, a restart) does nothing."""
+    """The last run of one periodic job: a run is claimed only when the last claim is at
+    least half its period old, so a second dispatch of the same period (two schedulers,
+    a retry, an overlapping restart) does nothing, even across a period boundary."""
 
-    key = models.CharField(max_length=150)
-    period_start = models.DateTimeField()
-    claimed_at = models.DateTimeField()
+    key = models.CharField(max_length=150, unique=True)
+    last_claimed_at = models.DateTimeField()
     claimed_by = models.CharField(max_length=200, blank=True)
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "period_start"],
-                                               name="common_period_claim_once")]
-
     def __str__(self):
-        return f"{self.key} @ {self.period_start:%Y-%m-%d %H:%M:%S}"
+        return f"{self.key} @ {self.last_claimed_at:%Y-%m-%d %H:%M:%S}"

@@ -27,6 +27,7 @@ from backups.services.runs import (
     backup_runs_reap,
     backup_runs_reap_stale,
 )
+from common.beat import period_claim
 from common.scheduling import periodic_task_upsert
 
 __all__ = ["BackupError", "Progress", "backup_restore", "backup_run_create",
@@ -39,7 +40,14 @@ __all__ = ["BackupError", "Progress", "backup_restore", "backup_run_create",
 
 
 def backup_scheduled_run(*, kind: str) -> str:
-    """One scheduled backup, then retention for its kind; a summary line."""
+    """One scheduled backup, then retention for its kind; a summary line.
+
+    Claimed once per period: a second dispatch of the same period (two schedulers, an
+    overlapping restart) backs up nothing."""
+    policy = BackupPolicy.objects.filter(kind=kind).first()
+    every = policy.schedule_seconds if policy else POLICY_DEFAULTS[kind][0]
+    if not period_claim(key=f"backup {kind}", every_seconds=every):
+        return f"backup {kind}: skipped, already run this period"
     run = backup_run_now(kind=kind, trigger="schedule")
     pruned = backup_runs_prune(kind=kind)
     return f"backup {kind} #{run.pk} {run.status}; pruned {len(pruned)}"

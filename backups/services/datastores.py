@@ -12,6 +12,7 @@ from django_celery_beat.models import PeriodicTask
 from backups.models import BackupRun, DataStore, RestoreDrill
 from backups.schedules import (
     DATASTORE_DRILL_PREFIX,
+    DATASTORE_DRILL_SECONDS,
     DATASTORE_SCHEDULE_DEFAULTS,
     DATASTORE_SCHEDULE_PREFIX,
     datastore_schedules,
@@ -21,6 +22,7 @@ from backups.services.common import BackupError, Progress
 from backups.services.drills import restore_drill_run
 from backups.services.retention import datastore_runs_prune
 from backups.services.runs import backup_run_now
+from common.beat import period_claim
 from common.scheduling import periodic_task_upsert
 
 EDITABLE = ("kind", "url", "path", "schedule_seconds", "keep_last", "keep_days", "owner",
@@ -111,6 +113,8 @@ def datastore_scheduled_backup(*, name: str) -> str:
     store = datastore_by_name(name)
     if not store.enabled:
         return f"data store {name} is disabled: no backup"
+    if not period_claim(key=f"backup datastore {name}", every_seconds=store.schedule_seconds):
+        return f"data store {name}: skipped, already backed up this period"
     run = datastore_backup_now(store=store, trigger="schedule")
     pruned = datastore_runs_prune(datastore=store) if run.status == "succeeded" else []
     return f"backup of data store {name} #{run.pk} {run.status}; pruned {len(pruned)}"
@@ -120,6 +124,9 @@ def datastore_scheduled_drill(*, name: str) -> str:
     store = datastore_by_name(name)
     if not store.enabled:
         return f"data store {name} is disabled: no drill"
+    if not period_claim(key=f"restore drill datastore {name}",
+                        every_seconds=DATASTORE_DRILL_SECONDS):
+        return f"data store {name}: skipped, already drilled this period"
     drill = datastore_drill_now(store=store, trigger="schedule")
     return (f"restore drill of data store {name} #{drill.pk} {drill.verdict} in "
             f"{drill.duration_seconds or 0:.1f} s")

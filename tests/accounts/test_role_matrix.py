@@ -110,6 +110,8 @@ def _write_views() -> list[tuple[str, str, type]]:
         view = getattr(callback, "cls", None)
         if route.startswith("admin/") or not (view and issubclass(view, APIView)):
             continue
+        if getattr(view, "credential_in_url", False):
+            continue  # its URL token is the credential: no session or role reaches it
         found += [(route, m, view) for m in ("POST", "PUT", "PATCH", "DELETE")
                   if hasattr(view, m.lower())]
     return found

@@ -106,10 +106,13 @@ def test_runs_older_than_the_timeout_are_reaped(settings):
     assert BackupRun.objects.get(pk=fresh.pk).status == BackupStatus.QUEUED
 
 
-def test_the_scheduled_task_backs_up_then_applies_retention(backup_env):
+def test_the_scheduled_task_backs_up_then_applies_retention_once_a_period(backup_env):
     backups_bootstrap()
-    assert backup_scheduled(kind="config").startswith("backup config #")
-    assert "succeeded; pruned 0" in backup_scheduled(kind="config")
+    first = backup_scheduled(kind="config")
+    assert first.startswith("backup config #") and "succeeded; pruned 0" in first
+    # A second dispatch of the same period (a second scheduler): nothing is backed up.
+    assert backup_scheduled(kind="config") == "backup config: skipped, already run this period"
+    assert BackupRun.objects.filter(kind="config").count() == 1
 
 
 def test_a_task_delivered_twice_runs_the_backup_once(backup_env):
