@@ -70,13 +70,28 @@ def notifications_queue(*, alert: Alert | None, channels: Iterable[NotificationC
     ])
 
 
-def _apprise_send(url: str, title: str, body: str) -> tuple[bool, str]:
+def notify_type(notification: Notification) -> str:
+    """Apprise's message type, so receivers (json:// `type`, colours, icons) see a page as
+    a failure and a resolve as a success, not everything as `info`."""
+    if notification.kind == NotificationKind.RESOLVED:
+        return apprise.NotifyType.SUCCESS
+    if notification.kind in (NotificationKind.TEST,):
+        return apprise.NotifyType.INFO
+    alert = notification.alert
+    severity = str(alert.effective_severity if alert is not None else Severity.PAGE)
+    return {str(Severity.PAGE): apprise.NotifyType.FAILURE,
+            str(Severity.WARNING): apprise.NotifyType.WARNING}.get(severity,
+                                                                   apprise.NotifyType.INFO)
+
+
+def _apprise_send(url: str, title: str, body: str,
+                  kind: str = apprise.NotifyType.INFO) -> tuple[bool, str]:
     ap = apprise.Apprise()
     if not ap.add(url):
         return False, "the channel URL is no longer a usable Apprise URL"
     with apprise.LogCapture(level=apprise.logging.WARNING) as log:
         try:
-            ok = ap.notify(title=title, body=body)
+            ok = ap.notify(title=title, body=body, notify_type=kind)
         except Exception as exc:  # a plugin bug must not break evaluation
             logger.exception("apprise crashed")
             return False, redact(f"{type(exc).__name__}: {exc}")[:500]
@@ -93,7 +108,8 @@ def notification_deliver(*, notification: Notification, now: datetime) -> bool:
     if not claimed:
         return False
     notification.attempts += 1
-    ok, error = _apprise_send(notification.channel.url, notification.title, notification.body)
+    ok, error = _apprise_send(notification.channel.url, notification.title, notification.body,
+                              notify_type(notification))
     if ok:
         notification.delivered_at, notification.last_error = now, ""
     else:

@@ -58,6 +58,9 @@ def test_alertmanager_alerts_fire_dedup_and_resolve(write_client, integrations, 
     assert alerts["aa11"].title == "BotDown: BotDown on the bot"
     sent = len(webhook.messages())
     assert sent == 2 and "BotDown" in json.dumps(webhook.messages())
+    # Apprise's json:// type follows the severity: a page is a failure, not "info".
+    types = {m["title"].split("]")[0]: m["type"] for m in webhook.messages()}
+    assert types == {"[FIRING:page": "failure", "[FIRING:warning": "warning"}
     # Alertmanager repeats a group: the same fingerprints are one episode each, told once.
     assert write_client.post("/api/v1/integrations/alertmanager", body,
                              format="json").status_code == 200
@@ -68,6 +71,7 @@ def test_alertmanager_alerts_fire_dedup_and_resolve(write_client, integrations, 
     assert Alert.objects.get(fingerprint="aa11").state == "resolved"
     assert Alert.objects.get(fingerprint="bb22").state == "firing"
     assert Notification.objects.filter(kind="resolved").count() == 1
+    assert webhook.messages()[-1]["type"] == "success"
     # The same fingerprint firing again is a new episode.
     write_client.post("/api/v1/integrations/alertmanager", am_payload(am_alert("BotDown", "aa11")),
                       format="json")
