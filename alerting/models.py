@@ -48,6 +48,7 @@ METRIC_KEYS = (
     "db_pool_utilization", "uptime_24h", "uptime_30d", "bot_degraded_24h", "bot_degraded_30d",
     "portal_uptime_24h", "portal_uptime_30d",
     "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
+    "rpc_preferred_consecutive_failures",
     "rpc_endpoints_healthy", "heartbeats_late", "backup_database_stale",
     "backup_database_age_seconds", "perf_regressions",
     # 1 while the newest finished backup of the kind failed (alert rules only).

@@ -34,6 +34,8 @@ HELP = {
     "heartbeats_late": "Heartbeats that are late or down",
     "rpc_active_down": "1 if the active RPC endpoint failed its last probes in a row",
     "rpc_active_consecutive_failures": "Failed getHealth probes in a row of the active RPC",
+    "rpc_preferred_consecutive_failures": "Most failed probes in a row of the active RPC "
+                                          "or a preferred one it replaced",
     "rpc_active_latency_ms": "Latency of the active RPC endpoint's last probe in ms",
     "rpc_endpoints_healthy": "RPC endpoints whose last getHealth probe succeeded",
     "backup_database_stale": "1 if the last database backup is older than schedule + grace",

@@ -11,7 +11,7 @@ RB = "/docs/runbook/"
 # The plan's four rules (CONTRACT.md) and the ones the launch adds. Bootstrap
 # creates a missing rule and never overwrites one: an operator's edits stay.
 PLAN_RULES = [
-    dict(name="RPC endpoint down", metric_key="rpc_active_consecutive_failures",
+    dict(name="RPC endpoint down", metric_key="rpc_preferred_consecutive_failures",
          operator=">=", threshold=2, for_seconds=0, severity=Severity.WARNING,
          actions=[Action.FAILOVER_RPC, Action.NOTIFY], labels={"component": "rpc"},
          runbook_url=f"{RB}#rpc-endpoint-down"),

@@ -27,6 +27,11 @@ def rpc_state_values() -> dict:
         "active_rpc": active.name if active else None,
         "rpc_active_down": int(rpc_active_down(active)) if active else 0,
         "rpc_active_consecutive_failures": active.consecutive_failures if active else 0,
+        # The active endpoint and every preferred one it replaced: "RPC endpoint down"
+        # keeps firing after a failover until the endpoint that went down is back.
+        "rpc_preferred_consecutive_failures": max(
+            [e.consecutive_failures for e in endpoints
+             if e.is_active or e.priority < active.priority], default=0) if active else 0,
         "rpc_active_latency_ms": active.last_latency_ms if active else None,
         "rpc_endpoints_healthy": sum(1 for e in endpoints if e.healthy),
     }

@@ -224,7 +224,7 @@ def test_a_silence_that_ends_while_still_firing_sends_the_page_then(
 
 def test_trade_failures_are_held_back_while_the_active_rpc_endpoint_is_down(
         plan_rules, page_channel, webhook):
-    down = {"rpc_active_consecutive_failures": 2, "error_rate": 0.5, "trade_success_rate": 0.5}
+    down = {"rpc_active_consecutive_failures": 2, "rpc_preferred_consecutive_failures": 2, "error_rate": 0.5, "trade_success_rate": 0.5}
     for minute in range(0, 11):
         tick(minute, down)
     titles = [m["title"] for m in webhook.messages()]

@@ -26,6 +26,7 @@ KEYS = {
     "portal_uptime_30d",
     # Alerting's state keys (RPC endpoints, backup freshness).
     "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
+    "rpc_preferred_consecutive_failures",
     "rpc_endpoints_healthy", "backup_database_stale", "backup_database_age_seconds",
 }
 
@@ -84,6 +85,7 @@ def test_it_computes_every_contract_number_exactly_for_a_known_event_set(now):
         "portal_uptime_24h": None, "portal_uptime_30d": None,
         # No RPC endpoint registered, no backup taken yet.
         "rpc_active_down": 0, "rpc_active_consecutive_failures": 0,
+        "rpc_preferred_consecutive_failures": 0,
         "rpc_active_latency_ms": None, "rpc_endpoints_healthy": 0,
         "backup_database_stale": 1, "backup_database_age_seconds": None,
     }
