@@ -14,11 +14,13 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from alerting.services import alerts
+from alerting.services.notify import announce
 from backups.services import backup_runs_reap
 from codescans.services import repo_scans_reap
 from common.scheduling import Schedule
 from monitoring.selectors.metrics import metrics_with_sample_counts
 from monitoring.selectors.performance import performance_alert_values
+from monitoring.selectors.rpc import rpc_switches_at
 from monitoring.services import bot_uptime, health, heartbeats, performance, rpc, snapshots
 
 logger = logging.getLogger(__name__)
@@ -54,8 +56,18 @@ def step_rpc_probe(*, now: datetime.datetime) -> list[str]:
     if not probes:
         return []
     active = rpc.rpc_active()
-    return [f"rpc: {sum(p.ok for p in probes)}/{len(probes)} endpoints healthy, active "
-            f"{active.name if active else 'none'}"]
+    lines = [f"rpc: {sum(p.ok for p in probes)}/{len(probes)} endpoints healthy, active "
+             f"{active.name if active else 'none'}"]
+    # A failback is the portal acting on its own: the people who heard the failover
+    # hear that the bot is back on its preferred endpoint.
+    for switch in rpc_switches_at(at=now, reason_prefix="failback"):
+        queued, sent = announce(
+            title=f"RPC failback: the bot is back on {switch.to_endpoint.name}",
+            body=f"{switch.reason}; was on "
+                 f"{switch.from_endpoint.name if switch.from_endpoint else 'none'}.",
+            severity="warning", now=now)
+        lines.append(f"rpc: failback to {switch.to_endpoint.name} announced ({sent}/{queued})")
+    return lines
 
 
 def step_backups(*, now: datetime.datetime) -> list[str]:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db.models import QuerySet
 
-from monitoring.models import RpcEndpoint
+from monitoring.models import RpcEndpoint, RpcSwitch
 
 
 def rpc_endpoints_list() -> QuerySet[RpcEndpoint]:
@@ -35,3 +35,9 @@ def rpc_state_values() -> dict:
         "rpc_active_latency_ms": active.last_latency_ms if active else None,
         "rpc_endpoints_healthy": sum(1 for e in endpoints if e.healthy),
     }
+
+
+def rpc_switches_at(*, at, reason_prefix: str = "") -> list:
+    """The RPC switches made at `at` (one minute pass), optionally by kind of reason."""
+    qs = RpcSwitch.objects.filter(at=at).select_related("from_endpoint", "to_endpoint")
+    return list(qs.filter(reason__startswith=reason_prefix) if reason_prefix else qs)

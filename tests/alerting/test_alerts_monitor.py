@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_monitor_once_probes_fails_over_and_pages_from_ingested_events(
-        capsys, page_channel, webhook):
+        capsys, page_channel, webhook, settings):
     alert_rules_bootstrap()
     with rpc_server(healthy=False) as primary, rpc_server() as backup:
         rpc.rpc_endpoint_create(name="primary", url=primary.url, priority=0)
@@ -26,13 +26,26 @@ def test_monitor_once_probes_fails_over_and_pages_from_ingested_events(
         assert "alert Trades without TP/SL: firing" in first
         call_command("monitor_once")
         second = capsys.readouterr().out
+        # On the backup now, but the primary is still down: the alert stays firing.
+        call_command("monitor_once")
+        third = capsys.readouterr().out
+        assert "RPC endpoint down: resolved" not in third
+        assert metrics_current()["rpc_preferred_consecutive_failures"] >= 2
+        # The primary recovers: the alert resolves, the portal fails back and says so.
+        primary.state["ok"] = True
+        settings.RPC_FAILBACK_AFTER_SECONDS = 0
+        call_command("monitor_once")
+        fourth = capsys.readouterr().out
+        assert "alert RPC endpoint down: resolved" in fourth
+        assert "rpc: failback to primary announced (1/1)" in fourth
     assert "alert RPC endpoint down: firing" in second
     assert ("alert RPC endpoint down: failover_rpc: active RPC switched from primary to "
             "backup") in second
     body = metrics_current()
-    assert body["active_rpc"] == "backup"
-    assert (body["rpc_active_consecutive_failures"], body["rpc_endpoints_healthy"]) == (0, 1)
+    assert body["active_rpc"] == "primary"
+    assert (body["rpc_active_consecutive_failures"], body["rpc_endpoints_healthy"]) == (0, 2)
     titles = [m["title"] for m in webhook.messages()]
+    assert "RPC failback: the bot is back on primary" in titles
     assert "[FIRING:page] Trades without TP/SL" in titles
     assert "[FIRING:warning] RPC endpoint down" in titles
 
