@@ -202,8 +202,12 @@ def check_health(base_url: str = ""):
         finally:
             health_logger.setLevel(level)
         code, body = response.status_code, json.loads(response.content)
-    failing = [name for name, c in body.get("checks", {}).items() if not c.get("ok")]
-    detail = f"{code} {body.get('status')}" + (f" ({', '.join(failing)})" if failing else "")
+    # /health serves a state refreshed in the background: say how old each failing
+    # check is, so "scheduler" failing 50 s ago beside a passing scheduler line below
+    # reads as what it is (the worker's first heartbeat came after that refresh).
+    failing = [f"{name}, {c['age_seconds']:.0f} s ago" if c.get("age_seconds") else name
+               for name, c in body.get("checks", {}).items() if not c.get("ok")]
+    detail = f"{code} {body.get('status')}" + (f" ({'; '.join(failing)})" if failing else "")
     return (PASS if code == 200 else FAIL), detail
 
 
