@@ -100,13 +100,18 @@ def test_rpc_endpoint_down_fails_over_to_the_healthy_backup_and_notifies(
         assert incident.timeline.get(kind="action").text == (
             "Alert 'RPC endpoint down': active RPC switched from primary to backup")
 
-        # The backup is healthy: the episode resolves and the bot stays on the backup.
+        # On the healthy backup, but the primary that went down is still down: the
+        # episode stays open (it does not resolve because the backup answers).
         now = T0 + timedelta(minutes=2)
         rpc.rpc_endpoints_probe(now=now)
-        assert "RPC endpoint down: resolved (1 channels told)" in alerts.alerts_tick(now=now)
-        # The primary recovers; it gets the traffic back only after 10 healthy minutes.
+        assert not [line for line in alerts.alerts_tick(now=now) if "resolved" in line]
+        # The primary recovers: the episode resolves; the primary gets the traffic back
+        # only after 10 healthy minutes.
         primary.state["ok"] = True
-        for minute in range(3, 13):
+        now = T0 + timedelta(minutes=3)
+        rpc.rpc_endpoints_probe(now=now)
+        assert "RPC endpoint down: resolved (1 channels told)" in alerts.alerts_tick(now=now)
+        for minute in range(4, 13):
             rpc.rpc_endpoints_probe(now=T0 + timedelta(minutes=minute))
             assert rpc.rpc_active().name == "backup", minute
         rpc.rpc_endpoints_probe(now=T0 + timedelta(minutes=13))

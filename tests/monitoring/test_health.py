@@ -26,7 +26,7 @@ def test_health_has_the_contract_shape_and_is_degraded_before_the_scheduler_runs
         assert body["checks"][name]["critical"] is True
     scheduler = body["checks"]["scheduler"]
     assert scheduler == {**scheduler, "ok": False, "critical": False,
-                         "detail": "the scheduler has not run yet"}
+                         "detail": "the scheduler has not run yet (no beat has held the scheduler lease yet)"}
     assert isinstance(scheduler["duration_ms"], float)
 
 
