@@ -34,6 +34,10 @@ HELP = {
     "rpc_endpoints_healthy": "RPC endpoints whose last getHealth probe succeeded",
     "backup_database_stale": "1 if the last database backup is older than schedule + grace",
     "backup_database_age_seconds": "Age of the last successful database backup in seconds",
+    "dependency_down_count": "Enabled dependencies whose last probes failed in a row",
+    "cert_min_days_left": "Days until the soonest TLS certificate expiry of the dependencies",
+    "certs_expiring_count": "Dependency certificates valid for fewer than CERT_EXPIRY_ALERT_DAYS",
+    "api_keys_invalid_count": "Enabled API keys whose last check was refused (401/403)",
 }
 
 

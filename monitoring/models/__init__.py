@@ -8,10 +8,19 @@ from monitoring.models.health_samples import (
 )
 from monitoring.models.heartbeats import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
 from monitoring.models.performance import Baseline, MeasurementRollup, PerformanceRegression
+from monitoring.models.probes import (
+    ApiKey,
+    ApiKeyCheck,
+    Dependency,
+    DependencyProbe,
+    KeyOutcome,
+    Provider,
+)
 from monitoring.models.rpc import RpcEndpoint, RpcProbe, RpcSwitch
 from monitoring.models.scheduler import SchedulerHeartbeat
 
 __all__ = [
+    "ApiKey", "ApiKeyCheck", "Dependency", "DependencyProbe", "KeyOutcome", "Provider",
     "Baseline", "ComponentState", "Event", "EventRollup", "HealthStatus", "Heartbeat",
     "HeartbeatPing", "HeartbeatStatus", "MeasurementRollup", "MetricSnapshot",
     "PerformanceRegression", "PingKind", "RpcEndpoint", "RpcProbe", "RpcSwitch",

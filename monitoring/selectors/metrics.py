@@ -158,7 +158,7 @@ def _compute(now: datetime.datetime) -> tuple[dict, dict]:
         "uptime_24h": _ratio(uptime["up24"], uptime["n24"]),
         "uptime_30d": _ratio(uptime["up30"], uptime["n30"]),
         "heartbeats_late": len(heartbeats_overdue(now=now)),
-        **state,  # rpc_* and backup_* keys alert rules watch
+        **state,  # rpc_*, backup_*, dependency, certificate and API-key keys alert rules watch
     }
     counts = {
         "trades_per_hour": hour.trades,
