@@ -6,6 +6,7 @@ Each runs in a daemon thread and is stopped by the context manager.
 import contextlib
 import json
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -47,7 +48,7 @@ class RecordingServer:
     the default is 200 {"ok": true}.
     """
 
-    def __init__(self, respond=None):
+    def __init__(self, respond=None, *, tls_cert=None):
         self.requests: list[dict] = []
         self.respond = respond or (lambda method, path, body: (200, {"ok": True}))
         outer = self
@@ -78,7 +79,17 @@ class RecordingServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd.handle_error = lambda request, address: None  # refused handshakes
+        scheme = "http"
+        if tls_cert is not None:
+            # `tls_cert`: a trustme LeafCert. The handshake runs in each request's thread
+            # (not on accept), so a client that refuses the certificate blocks nobody.
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls_cert.configure_cert(context)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True,
+                                                    do_handshake_on_connect=False)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self):
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

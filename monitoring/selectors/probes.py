@@ -78,9 +78,10 @@ def certificates_verdict(*, now: datetime) -> Verdict:
     for d in deps:
         days = cert_days_left(d, now=now)
         if d.cert_checked_at is None or d.cert_checked_at < now - CERT_FRESH_FOR:
-            bad.append(f"{d.name}: no certificate reading in the last "
-                       f"{int(CERT_FRESH_FOR.total_seconds() // 60)} min"
-                       + (f" ({d.last_reason})" if d.last_reason else ""))
+            when = ("no certificate read yet" if d.cert_checked_at is None else
+                    f"no certificate reading in the last "
+                    f"{int(CERT_FRESH_FOR.total_seconds() // 60)} min")
+            bad.append(f"{d.name}: {when}" + (f" ({d.last_reason})" if d.last_reason else ""))
         elif days is None or days <= limit:
             bad.append(f"{d.name}: {'expired' if (days or 0) < 0 else 'expires'} "
                        f"{d.cert_expires_at:%Y-%m-%d} ({days:.1f} days)")
