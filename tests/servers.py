@@ -45,10 +45,12 @@ class RecordingServer:
     """An HTTP server that records every request and answers as told.
 
     `respond(method, path, body) -> (status, dict | str)` decides the answer;
-    the default is 200 {"ok": true}.
+    the default is 200 {"ok": true}. `respond_headers(method, path, body, headers)`,
+    if given, decides instead (e.g. by an API key header). `tls_cert` (a trustme
+    LeafCert) makes it an HTTPS server.
     """
 
-    def __init__(self, respond=None, *, tls_cert=None):
+    def __init__(self, respond=None, *, tls_cert=None, respond_headers=None):
         self.requests: list[dict] = []
         self.respond = respond or (lambda method, path, body: (200, {"ok": True}))
         outer = self
@@ -63,7 +65,9 @@ class RecordingServer:
                     body = raw.decode(errors="replace")
                 outer.requests.append({"method": self.command, "path": self.path,
                                        "headers": dict(self.headers), "body": body})
-                status, payload = outer.respond(self.command, self.path, body)
+                status, payload = (
+                    respond_headers(self.command, self.path, body, dict(self.headers))
+                    if respond_headers else outer.respond(self.command, self.path, body))
                 data = payload if isinstance(payload, bytes) else (
                     payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
                 self.send_response(status)
