@@ -69,8 +69,9 @@ def test_keys_are_checked_once_an_hour_however_often_the_loop_runs(fake_telegram
 
 def test_bags_and_jupiter_keys_go_in_x_api_key_on_the_configured_path(settings):
     def respond(method, path, body, headers):
+        sent = {k.lower(): v for k, v in headers.items()}["x-api-key"]
         return {"good": (200, {"success": True}), "bad": (403, {"error": "forbidden"}),
-                "broken": (500, {"error": "oops"})}[{k.lower(): v for k, v in headers.items()}["x-api-key"]]
+                "broken": (500, {"error": "oops"})}[sent]
 
     with RecordingServer(respond_headers=respond) as server:
         settings.BAGS_API_URL = server.url

@@ -24,6 +24,9 @@ KEYS = {
     # Alerting's state keys (RPC endpoints, backup freshness).
     "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
     "rpc_endpoints_healthy", "backup_database_stale", "backup_database_age_seconds",
+    # Dependency probes, TLS certificates and API keys (issue 18).
+    "dependency_down_count", "cert_min_days_left", "certs_expiring_count",
+    "api_keys_invalid_count",
 }
 
 
@@ -80,6 +83,9 @@ def test_it_computes_every_contract_number_exactly_for_a_known_event_set(now):
         "rpc_active_down": 0, "rpc_active_consecutive_failures": 0,
         "rpc_active_latency_ms": None, "rpc_endpoints_healthy": 0,
         "backup_database_stale": 1, "backup_database_age_seconds": None,
+        # No dependency or API key registered.
+        "dependency_down_count": 0, "cert_min_days_left": None, "certs_expiring_count": 0,
+        "api_keys_invalid_count": 0,
     }
     # The hour's successful confirmations are 100, 200, 300 ms: ranks 1, 1, 1.
     for name in ("p50", "p95", "p99"):
@@ -153,8 +159,9 @@ def test_confirmation_percentiles_through_ingestion_are_within_one_percent():
 
 def test_metrics_reads_a_bounded_number_of_rows(now, django_assert_max_num_queries):
     ingest(known_events(now))
-    # 6, plus 2 for alerting's state keys (RPC endpoints, the last database backup).
-    with django_assert_max_num_queries(8):
+    # 6, plus 2 for alerting's state keys (RPC endpoints, the last database backup)
+    # and 2 for the dependency probes and API keys (issue 18).
+    with django_assert_max_num_queries(10):
         metrics_current(now=now)
 
 
