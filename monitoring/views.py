@@ -7,6 +7,7 @@ from django.utils import timezone
 from monitoring.charts import line_chart
 from monitoring.selectors.dashboard import dashboard_hourly_series, dashboard_uptime_days
 from monitoring.selectors.metrics import metrics_current
+from monitoring.selectors.probes import dependency_dashboard
 from monitoring.services.health import health_current
 
 
@@ -64,7 +65,14 @@ def dashboard(request):
         ratio = d["up_ratio"]
         d["color"] = ("none" if ratio is None else "green" if ratio >= 0.999
                       else "amber" if ratio >= 0.99 else "red")
+    dependencies, bucket_starts = dependency_dashboard(now=now)
+    dep_labels = [t.strftime("%H:%M") for t in bucket_starts]
+    dependency_charts = [(f"{d['row'].name} latency", "ms",
+                          line_chart(d["latency"], labels=dep_labels,
+                                     reference=d["row"].latency_budget_ms))
+                         for d in dependencies]
     return render(request, "monitoring/dashboard.html", {
+        "dependencies": dependencies, "dependency_charts": dependency_charts,
         "title": "Health dashboard", "health": health, "components": components,
         "metrics": metrics, "kpis": _kpis(metrics), "charts": charts, "days": days,
         "overall": {"healthy": "green", "degraded": "amber"}.get(health["status"], "red"),

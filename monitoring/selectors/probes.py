@@ -112,17 +112,28 @@ def api_keys_verdict(*, now: datetime) -> Verdict:
                        + ", ".join(f"{k.name} ({k.provider})" for k in keys))
 
 
-def dependency_latency_series(dep: Dependency, *, now: datetime, hours: int = 24,
-                              bucket_minutes: int = 30) -> list[float | None]:
-    """Mean latency per bucket over the last `hours` (None: no successful probe)."""
+def dependency_dashboard(*, now: datetime, hours: int = 24, bucket_minutes: int = 30
+                         ) -> tuple[list[dict], list[datetime]]:
+    """Each dependency's state (with a traffic-light colour) and its mean probe latency
+    per bucket over the last `hours` (None: no probe with a latency); -> (rows, bucket
+    starts). One query for the probes of every dependency."""
     start = now - timedelta(hours=hours)
     n = hours * 60 // bucket_minutes
-    sums, counts = [0.0] * n, [0] * n
-    rows = DependencyProbe.objects.filter(dependency=dep, at__gt=start, at__lte=now,
-                                          latency_ms__isnull=False).values_list("at",
-                                                                                "latency_ms")
-    for at, latency in rows:
+    deps = list(Dependency.objects.all())
+    sums = {d.pk: [0.0] * n for d in deps}
+    counts = {d.pk: [0] * n for d in deps}
+    rows = DependencyProbe.objects.filter(at__gt=start, at__lte=now,
+                                          latency_ms__isnull=False) \
+        .values_list("dependency_id", "at", "latency_ms")
+    for dep_id, at, latency in rows.iterator(chunk_size=2000):
         i = min(int((at - start).total_seconds() // (bucket_minutes * 60)), n - 1)
-        sums[i] += latency
-        counts[i] += 1
-    return [round(s / c, 1) if c else None for s, c in zip(sums, counts, strict=True)]
+        sums[dep_id][i] += latency
+        counts[dep_id][i] += 1
+    out = []
+    for d in deps:
+        color = ("none" if not d.enabled or d.last_ok is None else "green" if d.last_ok
+                 else "red" if dependency_down(d) else "amber")
+        out.append({"row": d, "color": color, "days_left": cert_days_left(d, now=now),
+                    "latency": [round(s / c, 1) if c else None
+                                for s, c in zip(sums[d.pk], counts[d.pk], strict=True)]})
+    return out, [start + timedelta(minutes=bucket_minutes * i) for i in range(n)]

@@ -214,3 +214,18 @@ def test_the_minute_loop_probes_and_metrics_expose_the_results(three_certs, read
     text = read_client.get("/metrics?format=prometheus").content.decode()
     assert "opsportal_certs_expiring_count 2.0" in text
     assert "opsportal_cert_min_days_left -3" in text
+
+
+def test_the_dashboard_shows_each_dependency_with_its_latency_chart(client, viewer):
+    with RecordingServer() as server:
+        d = dep("bags.fm API", server.url, kind="bags")
+        now = timezone.now()
+        for minutes, latency in ((90, 40.0), (60, 80.0), (0, 120.0)):
+            DependencyProbe.objects.create(dependency=d, at=now - timedelta(minutes=minutes),
+                                           ok=True, status_code=200, latency_ms=latency)
+        probes.dependencies_probe(now=now)
+    client.force_login(viewer)
+    page = client.get("/dashboard/").content.decode()
+    assert 'id="dependencies"' in page and "bags.fm API (bags)" in page
+    assert 'aria-label="bags.fm API latency"' in page
+    assert "<polyline" in page.split('id="dependencies"')[1]
