@@ -127,7 +127,7 @@ def dependency_dashboard(*, now: datetime, hours: int = 24, bucket_minutes: int 
         .values_list("dependency_id", "at", "latency_ms")
     for dep_id, at, latency in rows.iterator(chunk_size=2000):
         i = min(int((at - start).total_seconds() // (bucket_minutes * 60)), n - 1)
-        sums[dep_id][i] += latency
+        sums[dep_id][i] += latency or 0.0
         counts[dep_id][i] += 1
     out = []
     for d in deps:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from cryptography import x509
@@ -228,7 +229,7 @@ def dependencies_probe(*, now: datetime, force: bool = False,
                if force or _claim(Dependency, pk=d.pk, field="probe_claimed_at", now=now,
                                   every=timedelta(minutes=1))]
     outcomes = run_parallel(
-        [lambda t=t: probe_target(t) for t in map(_target, claimed)],
+        [partial(probe_target, _target(d)) for d in claimed],
         deadline=settings.PROBE_DEADLINE_SECONDS,
         on_error=lambda exc: Outcome(ok=False, reason=_one_line(_reason_of(exc))))
     probes = [_record(d, now, o) for d, o in zip(claimed, outcomes, strict=True)]
@@ -369,7 +370,7 @@ def api_keys_check(*, now: datetime, force: bool = False,
                if force or _claim(ApiKey, pk=k.pk, field="check_claimed_at", now=now,
                                   every=every)]
     results = run_parallel(
-        [lambda p=k.provider, s=k.secret: _key_outcome(p, s) for k in claimed],
+        [partial(_key_outcome, k.provider, k.secret) for k in claimed],
         deadline=settings.PROBE_DEADLINE_SECONDS,
         on_error=lambda exc: (KeyOutcome.UNCHECKED, None, None, _one_line(_reason_of(exc))))
     return [_key_record(k, now, r) for k, r in zip(claimed, results, strict=True)]
