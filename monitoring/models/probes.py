@@ -31,7 +31,7 @@ def validate_json_condition(value) -> None:
     extra = sorted(set(value) - {"path", *CONDITION_TESTS})
     if len(tests) != 1 or extra:
         raise ValidationError(f"a JSON condition needs exactly one of {', '.join(CONDITION_TESTS)}"
-                              + (f"; unknown keys {', '.join(extra)}" if extra else ""))
+                              + (f"; unknown key(s): {', '.join(extra)}" if extra else ""))
     if "in" in value and not isinstance(value["in"], list):
         raise ValidationError('"in" takes a list of values')
     if "exists" in value and not isinstance(value["exists"], bool):

@@ -229,3 +229,38 @@ def test_the_dashboard_shows_each_dependency_with_its_latency_chart(client, view
     assert 'id="dependencies"' in page and "bags.fm API (bags)" in page
     assert 'aria-label="bags.fm API latency"' in page
     assert "<polyline" in page.split('id="dependencies"')[1]
+
+
+def test_the_dependency_api_creates_masks_and_refuses_bad_input(write_client, read_client):
+    r = write_client.post("/api/v1/dependencies", {
+        "name": "rpc", "kind": "solana_rpc", "url": "https://rpc.example/?api-key=s3cr3t0000",
+        "latency_budget_ms": 500}, format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["url"] == "https://rpc.example/?api-key=********"
+    assert Dependency.objects.get().url == "https://rpc.example/?api-key=s3cr3t0000"
+    listed = read_client.get("/api/v1/dependencies").json()
+    assert listed[0]["name"] == "rpc" and "s3cr3t0000" not in str(listed)
+    for body, field in [
+            ({"name": "x", "url": "ftp://example.com/"}, "url"),
+            ({"name": "x", "url": "https://e.example", "json_condition": {"path": "a"}},
+             "json_condition"),
+            ({"name": "x", "url": "https://e.example",
+              "json_condition": {"path": "a", "in": "ok"}}, "json_condition"),
+            ({"name": "rpc", "url": "https://e.example"}, "name"),
+            ({"name": "x", "url": "https://e.example", "kind": "ftp"}, "kind")]:
+        r = write_client.post("/api/v1/dependencies", body, format="json")
+        assert r.status_code == 400 and field in r.json(), (body, r.content)
+    assert read_client.post("/api/v1/dependencies", {"name": "y", "url": "https://e.example"},
+                            format="json").status_code == 403
+    assert Dependency.objects.count() == 1
+
+
+def test_the_admin_lists_dependencies_and_probes_now(admin_client):
+    with RecordingServer() as server:
+        d = dep("bot health", server.url)
+        page = admin_client.get("/admin/monitoring/dependency/")
+        assert page.status_code == 200 and "bot health" in page.content.decode()
+        r = admin_client.post("/admin/monitoring/dependency/", {
+            "action": "probe_now", "_selected_action": [d.pk]}, follow=True)
+    assert "Bot health: ok" in r.content.decode()
+    assert admin_client.get(f"/admin/monitoring/dependency/{d.pk}/change/").status_code == 200
