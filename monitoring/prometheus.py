@@ -66,6 +66,7 @@ class MetricsCollector:
                 usage.add_metric([api], value)
         yield usage
         yield from _performance_families(body.get("performance") or {})
+        yield from _dependency_families(body.get("dependencies") or {})
         if body.get("active_rpc"):
             yield InfoMetricFamily(PREFIX + "active_rpc", "The RPC endpoint in use",
                                    value={"name": body["active_rpc"]})
@@ -87,4 +88,19 @@ def _performance_families(perf: dict):
         for measurement, values in perf.items():
             if values.get(key) is not None:
                 family.add_metric([measurement], float(values[key]))
+        yield family
+
+
+def _dependency_families(deps: dict):
+    """Each dependency's last probe (up, down, latency, certificate days), by `name`."""
+    specs = (("up", "dependency_up", "1 if the dependency's last probe passed"),
+             ("down", "dependency_down", "1 if the dependency failed its last probes in a row"),
+             ("latency_ms", "dependency_latency_ms", "Latency of the dependency's last probe"),
+             ("cert_days_left", "dependency_cert_days_left",
+              "Days until the dependency's TLS certificate expires"))
+    for key, name, help_text in specs:
+        family = GaugeMetricFamily(PREFIX + name, help_text, labels=["name"])
+        for dep, values in deps.items():
+            if values.get(key) is not None:
+                family.add_metric([dep], float(values[key]))
         yield family

@@ -42,6 +42,12 @@ def probe_state_values(*, now: datetime) -> dict:
         "cert_min_days_left": min(days) if days else None,
         "certs_expiring_count": sum(1 for d in days if d < settings.CERT_EXPIRY_ALERT_DAYS),
         "api_keys_invalid_count": sum(1 for o in keys if o == KeyOutcome.INVALID),
+        # Per dependency, for the dashboard's readers and Prometheus' labelled series.
+        "dependencies": {d.name: {"up": None if d.last_ok is None else int(d.last_ok),
+                                  "down": int(dependency_down(d)),
+                                  "latency_ms": d.last_latency_ms,
+                                  "cert_days_left": cert_days_left(d, now=now)}
+                         for d in deps},
     }
 
 

@@ -214,6 +214,9 @@ def test_the_minute_loop_probes_and_metrics_expose_the_results(three_certs, read
     text = read_client.get("/metrics?format=prometheus").content.decode()
     assert "opsportal_certs_expiring_count 2.0" in text
     assert "opsportal_cert_min_days_left -3" in text
+    assert body["dependencies"]["fine"]["up"] == 1 and body["dependencies"]["expired"]["up"] == 0
+    assert 'opsportal_dependency_up{name="expired"} 0.0' in text
+    assert 'opsportal_dependency_cert_days_left{name="fine"} ' in text
 
 
 def test_the_dashboard_shows_each_dependency_with_its_latency_chart(client, viewer):

@@ -26,7 +26,7 @@ KEYS = {
     "rpc_endpoints_healthy", "backup_database_stale", "backup_database_age_seconds",
     # Dependency probes, TLS certificates and API keys (issue 18).
     "dependency_down_count", "cert_min_days_left", "certs_expiring_count",
-    "api_keys_invalid_count",
+    "api_keys_invalid_count", "dependencies",
 }
 
 
@@ -85,7 +85,7 @@ def test_it_computes_every_contract_number_exactly_for_a_known_event_set(now):
         "backup_database_stale": 1, "backup_database_age_seconds": None,
         # No dependency or API key registered.
         "dependency_down_count": 0, "cert_min_days_left": None, "certs_expiring_count": 0,
-        "api_keys_invalid_count": 0,
+        "api_keys_invalid_count": 0, "dependencies": {},
     }
     # The hour's successful confirmations are 100, 200, 300 ms: ranks 1, 1, 1.
     for name in ("p50", "p95", "p99"):
