@@ -116,8 +116,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     check_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_outcome = models.CharField(max_length=10, choices=KeyOutcome.choices, blank=True,
-                                    editable=False)
+    # Null until the first check.
+    last_outcome = models.CharField(max_length=10, choices=KeyOutcome.choices, null=True,
+                                    blank=True, editable=False)
     last_reason = models.CharField(max_length=300, blank=True, editable=False)
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
 

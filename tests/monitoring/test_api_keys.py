@@ -124,7 +124,7 @@ def test_the_secret_is_stored_encrypted_and_never_shown(write_client, read_clien
     assert "secret" not in r.json() and GOOD not in r.content.decode()
     listed = read_client.get("/api/v1/api-keys")
     assert listed.status_code == 200 and GOOD not in listed.content.decode()
-    assert listed.json()[0]["name"] == "bot" and listed.json()[0]["last_outcome"] == ""
+    assert listed.json()[0]["name"] == "bot" and listed.json()[0]["last_outcome"] is None
     with connection.cursor() as cursor:
         cursor.execute("SELECT secret FROM monitoring_apikey")
         stored = cursor.fetchone()[0]
