@@ -73,6 +73,7 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "incidents.Postmortem": (ALL_ROLES, NOBODY),  # started from its incident
     "monitoring.SchedulerHeartbeat": _VIEW_ONLY,
     "monitoring.UptimeSample": _VIEW_ONLY,
+    "monitoring.BotMinute": _VIEW_ONLY,  # judged by the minute loop
     "monitoring.Baseline": (ALL_ROLES, NOBODY),  # established by action or command
     "monitoring.MeasurementRollup": _VIEW_ONLY,
     "monitoring.PerformanceRegression": _VIEW_ONLY,

@@ -15,6 +15,12 @@ from codescans.selectors import (
 )
 from monitoring.selectors import metrics_current
 from monitoring.selectors.metrics import metric_lookup
+from monitoring.selectors.windows import success_window
+
+
+def bot_head() -> tuple:
+    """(checkout, HEAD) of the bot's repository: asked once per evaluation."""
+    return bot_repo_head()
 
 
 def metrics_now() -> dict:
@@ -27,7 +33,12 @@ def metric_value(metrics: dict | None, dotted_key: str):
     return metric_lookup(metrics, dotted_key)
 
 
-def bot_repo_scan(*, now) -> tuple[object | None, Freshness | None, str]:
+def success_metrics_window(*, now) -> dict:
+    """The success metrics' rolling 30-day window of the bot's events and uptime."""
+    return success_window(now=now)
+
+
+def bot_repo_scan(*, now, head=None) -> tuple[object | None, Freshness | None, str]:
     """The newest successful scan of the bot's repository, its freshness, and a label
     ("repo scan #7 at 1a2b3c4d5e6f") for details; (None, None, why) when there is none."""
     scan = repo_scan_latest()
@@ -39,7 +50,7 @@ def bot_repo_scan(*, now) -> tuple[object | None, Freshness | None, str]:
     label = f"repo scan #{scan.pk} at {scan.commit[:12] or 'no commit'}"
     freshness = evidence_freshness(
         what=label, commit=scan.commit, at=scan.finished_at or scan.started_at,
-        max_age=timedelta(hours=settings.BOT_REPO_SCAN_MAX_AGE_HOURS), now=now)
+        max_age=timedelta(hours=settings.BOT_REPO_SCAN_MAX_AGE_HOURS), now=now, head=head)
     return scan, freshness, label
 
 

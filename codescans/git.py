@@ -36,13 +36,38 @@ def git_head(path: Path) -> str:
     return sha
 
 
+# Answers that cannot change are kept per process: a commit that resolved to a full
+# SHA keeps it, and ancestry between two full SHAs is fixed. The readiness and
+# success-metrics pages ask them on every render; HEAD itself is always asked anew.
+_resolved: dict[tuple[str, str], str] = {}
+_ancestry: dict[tuple[str, str, str], bool] = {}
+_CACHE_MAX = 4096
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def git_commit_resolve(path: Path, commit: str) -> str:
     """The full SHA of `commit` (a short SHA is fine) in the checkout; empty if unknown."""
+    key = (str(path), commit)
+    if key in _resolved:
+        return _resolved[key]
     proc = _git(path, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
-    return proc.stdout.strip() if proc is not None and proc.returncode == 0 else ""
+    full = proc.stdout.strip() if proc is not None and proc.returncode == 0 else ""
+    # Unknown is not remembered: a later fetch may bring the commit in.
+    return _remember(_resolved, key, full) if len(full) in (40, 64) else full
 
 
 def git_is_ancestor(path: Path, older: str, newer: str) -> bool:
     """True when `older` is `newer` or one of its ancestors."""
+    key = (str(path), older, newer)
+    if key in _ancestry:
+        return _ancestry[key]
     proc = _git(path, "merge-base", "--is-ancestor", older, newer)
-    return proc is not None and proc.returncode == 0
+    if proc is None or proc.returncode not in (0, 1):
+        return False  # git failed (timeout, unknown object): not an answer to remember
+    return _remember(_ancestry, key, proc.returncode == 0)

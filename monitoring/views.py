@@ -5,7 +5,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from monitoring.charts import line_chart
-from monitoring.selectors.dashboard import dashboard_hourly_series, dashboard_uptime_days
+from monitoring.selectors.dashboard import (
+    dashboard_bot_days,
+    dashboard_hourly_series,
+    dashboard_uptime_days,
+)
 from monitoring.selectors.metrics import metrics_current
 from monitoring.selectors.probes import dependency_dashboard
 from monitoring.services.health import health_current
@@ -33,9 +37,23 @@ def _kpis(m: dict) -> list[tuple[str, str]]:
         ("Websocket", ws),
         ("Active RPC", m["active_rpc"] or "–"),
         ("Late heartbeats", str(m["heartbeats_late"])),
-        ("Uptime 24 h", _pct(m["uptime_24h"])),
-        ("Uptime 30 d", _pct(m["uptime_30d"])),
+        # The bot's uptime (its own signals); the portal's /health is shown apart.
+        ("Bot uptime 24 h", _pct(m["uptime_24h"])),
+        ("Bot uptime 30 d", _pct(m["uptime_30d"]) + (
+            f" (data since {m['uptime_data_since'][:16].replace('T', ' ')})"
+            if m["uptime_data_since"] else "")),
+        ("Bot degraded 24 h", _pct(m["bot_degraded_24h"])),
+        ("Portal uptime 24 h", _pct(m["portal_uptime_24h"])),
+        ("Portal uptime 30 d", _pct(m["portal_uptime_30d"])),
     ]
+
+
+def _colored(days: list[dict]) -> list[dict]:
+    for d in days:
+        ratio = d["up_ratio"]
+        d["color"] = ("none" if ratio is None else "green" if ratio >= 0.999
+                      else "amber" if ratio >= 0.99 else "red")
+    return days
 
 
 def _color(check: dict) -> str:
@@ -60,11 +78,8 @@ def dashboard(request):
     ]
     components = [{"name": name, "color": _color(c), **c}
                   for name, c in health["checks"].items()]
-    days = dashboard_uptime_days(now=now)
-    for d in days:
-        ratio = d["up_ratio"]
-        d["color"] = ("none" if ratio is None else "green" if ratio >= 0.999
-                      else "amber" if ratio >= 0.99 else "red")
+    days = _colored(dashboard_uptime_days(now=now))
+    bot_days = _colored(dashboard_bot_days(now=now))
     dependencies, bucket_starts = dependency_dashboard(now=now)
     dep_labels = [t.strftime("%H:%M") for t in bucket_starts]
     dependency_charts = [(f"{d['row'].name} latency", "ms",
@@ -75,5 +90,6 @@ def dashboard(request):
         "dependencies": dependencies, "dependency_charts": dependency_charts,
         "title": "Health dashboard", "health": health, "components": components,
         "metrics": metrics, "kpis": _kpis(metrics), "charts": charts, "days": days,
+        "bot_days": bot_days,
         "overall": {"healthy": "green", "degraded": "amber"}.get(health["status"], "red"),
     })

@@ -19,7 +19,15 @@ from codescans.services import repo_scans_reap
 from common.scheduling import Schedule
 from monitoring.selectors.metrics import metrics_with_sample_counts
 from monitoring.selectors.performance import performance_alert_values
-from monitoring.services import health, heartbeats, performance, probes, rpc, snapshots
+from monitoring.services import (
+    bot_uptime,
+    health,
+    heartbeats,
+    performance,
+    probes,
+    rpc,
+    snapshots,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +45,11 @@ def step_health_sample(*, now: datetime.datetime) -> list[str]:
 
 def step_heartbeats(*, now: datetime.datetime) -> list[str]:
     return heartbeats.heartbeats_refresh(now=now)
+
+
+def step_bot_uptime(*, now: datetime.datetime) -> list[str]:
+    """The bot's settled minutes, judged from its events and heartbeat pings."""
+    return bot_uptime.bot_minutes_record(now=now)
 
 
 def step_metric_snapshot(*, now: datetime.datetime) -> list[str]:
@@ -88,10 +101,10 @@ def step_alerts(*, now: datetime.datetime) -> list[str]:
 # Order matters: heartbeats and RPC probes first so the health sample sees their
 # fresh status; the performance check and the dead-backup reaper before alerts, which
 # read their regressions and failed runs; alerts last, on this minute's metrics.
-STEPS: list[Callable[..., list[str]]] = [step_rpc_probe, step_dependency_probes,
-                                         step_heartbeats, step_health_sample,
-                                         step_metric_snapshot, performance.step_performance,
-                                         step_backups, step_repo_scans, step_alerts]
+STEPS: list[Callable[..., list[str]]] = [
+    step_rpc_probe, step_dependency_probes, step_heartbeats, step_health_sample,
+    step_bot_uptime, step_metric_snapshot, performance.step_performance, step_backups,
+    step_repo_scans, step_alerts]
 
 
 def monitor_pass(*, now: datetime.datetime | None = None) -> list[str]:

@@ -377,6 +377,15 @@ API_KEY_CHECK_EVERY_MINUTES = env.int("API_KEY_CHECK_EVERY_MINUTES", default=60)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 # Monitoring (issue 3): raw events, rollups, snapshots and pings are pruned after this.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
+# The bot's uptime (issue 17.5, monitoring/services/bot_uptime.py): a minute is up when
+# the bot sent a signal in it (an event, or a ping of one of these heartbeats, by name)
+# or in the grace seconds before it; no signal is down. A minute is first judged this
+# many seconds after it ends (batched events arrive late) and judged again while it is
+# younger than the recheck window.
+BOT_HEARTBEATS = env.list("BOT_HEARTBEATS", default=["bot"])
+BOT_SIGNAL_GRACE_SECONDS = env.int("BOT_SIGNAL_GRACE_SECONDS", default=30)
+BOT_UPTIME_SETTLE_SECONDS = env.int("BOT_UPTIME_SETTLE_SECONDS", default=60)
+BOT_UPTIME_RECHECK_MINUTES = env.int("BOT_UPTIME_RECHECK_MINUTES", default=15)
 # /health serves the state refreshed in the background; older than this it runs the checks live.
 HEALTH_STALE_SECONDS = env.int("HEALTH_STALE_SECONDS", default=60)
 # Each web process probes database, cache and broker itself this often at most; a probe

@@ -18,8 +18,9 @@ class SuccessMetric(models.Model):
     text = models.CharField(max_length=200)
     position = models.PositiveIntegerField(default=0)
     source = models.CharField(max_length=100, blank=True,
-                              help_text="metrics:<key> of /metrics, settings:databases, or "
-                                        "empty (entered by hand)")
+                              help_text="metrics:<key> of /metrics, window30:<key> (rolling 30 "
+                                        "days of the bot's events), scan:<field> (the bot's "
+                                        "repository), ci:coverage, or empty (entered by hand)")
     comparator = models.CharField(max_length=2, choices=Comparator.choices)
     target = models.FloatField(null=True, blank=True)
     unit = models.CharField(max_length=20, blank=True)

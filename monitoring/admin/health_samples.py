@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from monitoring.admin.events import _ReadOnly
-from monitoring.models import ComponentState, MetricSnapshot, UptimeSample
+from monitoring.models import BotMinute, ComponentState, MetricSnapshot, UptimeSample
+from monitoring.services.bot_uptime import bot_minutes_record
 from monitoring.services.health import health_refresh
 
 
@@ -37,3 +38,23 @@ class MetricSnapshotAdmin(_ReadOnly):
     ordering = ["-taken_at"]
     show_full_result_count = False
     readonly_fields = ["taken_at", "trades_per_hour", "error_rate", "confirmation_p95_ms", "data"]
+
+
+@admin.register(BotMinute)
+class BotMinuteAdmin(_ReadOnly):
+    """The bot's judged minutes: why a minute was down or degraded, for a postmortem."""
+
+    list_display = ["minute", "state", "events", "pings", "ws_connected", "reason"]
+    list_filter = ["state", ("minute", admin.DateFieldListFilter)]
+    search_fields = ["reason"]
+    date_hierarchy = "minute"
+    ordering = ["-minute"]
+    show_full_result_count = False
+    actions = ["judge_now"]
+
+    @admin.action(description="Judge the bot's settled minutes now")
+    def judge_now(self, request, queryset):
+        lines = bot_minutes_record()
+        self.message_user(request, lines[0] if lines else
+                          "Nothing to judge: no new settled minute, or no signal from the bot "
+                          "yet.")

@@ -18,11 +18,13 @@ from monitoring.models.probes import (
 )
 from monitoring.models.rpc import RpcEndpoint, RpcProbe, RpcSwitch
 from monitoring.models.scheduler import SchedulerHeartbeat
+from monitoring.models.uptime import BotMinute, BotState
 
 __all__ = [
-    "ApiKey", "ApiKeyCheck", "Dependency", "DependencyProbe", "KeyOutcome", "Provider",
-    "Baseline", "ComponentState", "Event", "EventRollup", "HealthStatus", "Heartbeat",
-    "HeartbeatPing", "HeartbeatStatus", "MeasurementRollup", "MetricSnapshot",
+    "ApiKey", "ApiKeyCheck", "Baseline", "BotMinute", "BotState", "ComponentState",
+    "Dependency", "DependencyProbe", "Event", "EventRollup", "HealthStatus", "Heartbeat",
+    "HeartbeatPing", "HeartbeatStatus", "KeyOutcome", "MeasurementRollup", "MetricSnapshot",
+    "Provider",
     "PerformanceRegression", "PingKind", "RpcEndpoint", "RpcProbe", "RpcSwitch",
     "SchedulerHeartbeat", "UptimeSample",
 ]

@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay
 
-from monitoring.models import MetricSnapshot, UptimeSample
+from monitoring.models import BotMinute, BotState, MetricSnapshot, UptimeSample
 
 HOURS = 24
 DAYS = 30
@@ -46,4 +46,26 @@ def dashboard_uptime_days(*, now: datetime.datetime) -> list[dict]:
         row = agg.get(day)
         out.append({"day": day, "samples": row["n"] if row else 0,
                     "up_ratio": row["up"] / row["n"] if row and row["n"] else None})
+    return out
+
+
+def dashboard_bot_days(*, now: datetime.datetime) -> list[dict]:
+    """The bot's last 30 days, oldest first: {day, samples (judged minutes), up_ratio,
+    degraded_ratio} (ratios None before the bot's first signal)."""
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    first = today - datetime.timedelta(days=DAYS - 1)
+    agg = {
+        row["day"].date(): row
+        for row in BotMinute.objects.filter(minute__gte=first, minute__lte=now)
+        .annotate(day=TruncDay("minute")).values("day")
+        .annotate(n=Count("id"), up=Count("id", filter=Q(state=BotState.UP)),
+                  degraded=Count("id", filter=Q(state=BotState.DEGRADED)))
+    }
+    out = []
+    for i in range(DAYS):
+        day = (first + datetime.timedelta(days=i)).date()
+        row = agg.get(day)
+        n, up, degraded = (row["n"], row["up"], row["degraded"]) if row else (0, 0, 0)
+        out.append({"day": day, "samples": n, "up_ratio": up / n if n else None,
+                    "degraded_ratio": degraded / n if n else None})
     return out

@@ -12,9 +12,10 @@ import datetime
 from django.utils import timezone
 
 from monitoring.models import Event
-from monitoring.selectors.metrics import _tallies
+from monitoring.selectors.metrics import tallies_since
 
 HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
 
 
 def _p95(histogram) -> float | None:
@@ -65,7 +66,7 @@ def feature_evidence(*, now: datetime.datetime | None = None) -> dict:
     websocket. Percentiles carry the histogram's ±1 % error.
     """
     now = now or timezone.now()
-    _, day = _tallies(now)
+    (day,) = tallies_since(now, [now - DAY])
     return {
         "now": now,
         "demo": {"trades": day.demo, "trades_ok": day.demo_ok,

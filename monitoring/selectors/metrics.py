@@ -14,13 +14,14 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from monitoring.models import Event, EventRollup, UptimeSample
+from monitoring.models import Event, EventRollup
 from monitoring.rollups import window_plan
 from monitoring.selectors.alert_state import alert_state_values
 from monitoring.selectors.heartbeats import heartbeats_overdue
+from monitoring.selectors.uptime import bot_uptime, portal_uptime
 from monitoring.tally import Tally
 
 HOUR = datetime.timedelta(hours=1)
@@ -50,7 +51,7 @@ class _RollupCache:
     again, so a cached tally is never stale.
     """
 
-    def __init__(self, size: int = 1024):  # a plan needs ~100; small keeps GC passes cheap
+    def __init__(self, size: int = 2048):  # 24 h ~100, 30 days ~800; small keeps GC cheap
         self.size, self.lock = size, threading.Lock()
         self.items: OrderedDict = OrderedDict()
 
@@ -80,10 +81,11 @@ class _RollupCache:
 _rollup_cache = _RollupCache()
 
 
-def _tallies(now: datetime.datetime) -> tuple[Tally, Tally]:
-    """-> (last hour, last 24 h), from rollups (cached per process) and raw edge events."""
-    plans = [window_plan(start=now - HOUR, now=now), window_plan(start=now - DAY, now=now)]
-    tallies = (Tally(), Tally())
+def tallies_since(now: datetime.datetime, starts: list[datetime.datetime]) -> list[Tally]:
+    """One Tally per window (start, now], from rollups (cached per process) and the raw
+    events of each window's cut edges; the current bucket's events are read once."""
+    plans = [window_plan(start=start, now=now) for start in starts]
+    tallies = [Tally() for _ in starts]
     bucket_q, raw_q = Q(), Q()
     raw_ranges = {raw for _, raws in plans for raw in raws}  # the current bucket is shared
     for buckets, _ in plans:
@@ -104,6 +106,12 @@ def _tallies(now: datetime.datetime) -> tuple[Tally, Tally]:
     return tallies
 
 
+def _tallies(now: datetime.datetime) -> tuple[Tally, Tally]:
+    """-> (last hour, last 24 h)."""
+    hour, day = tallies_since(now, [now - HOUR, now - DAY])
+    return hour, day
+
+
 def _active_rpc_name(*, now: datetime.datetime) -> str | None:
     """Before any RPC endpoint is registered with the portal: the endpoint of the
     bot's most recent rpc_status event marked ok."""
@@ -113,18 +121,9 @@ def _active_rpc_name(*, now: datetime.datetime) -> str | None:
     return event["endpoint"] if event else None
 
 
-def _uptime(now: datetime.datetime) -> dict:
-    agg = UptimeSample.objects.filter(minute__gt=now - datetime.timedelta(days=30),
-                                      minute__lte=now).aggregate(
-        n30=Count("id"), up30=Count("id", filter=Q(up=True)),
-        n24=Count("id", filter=Q(minute__gt=now - DAY)),
-        up24=Count("id", filter=Q(minute__gt=now - DAY, up=True)))
-    return agg
-
-
 def _compute(now: datetime.datetime) -> tuple[dict, dict]:
     hour, day = _tallies(now)
-    uptime = _uptime(now)
+    bot, portal = bot_uptime(now=now), portal_uptime(now=now)
     state = alert_state_values(now=now)
     percentile = hour.confirmation.quantile
     vibe_p95 = day.vibe_ms.quantile(0.95)
@@ -155,8 +154,15 @@ def _compute(now: datetime.datetime) -> tuple[dict, dict]:
         "active_rpc": state.pop("active_rpc") or _active_rpc_name(now=now),
         "db_pool_utilization": _ratio(pool[1], pool[2]) if pool else None,
         "rate_limit_usage": {api: _ratio(r[1], r[2]) for api, r in sorted(day.rate_limit.items())},
-        "uptime_24h": _ratio(uptime["up24"], uptime["n24"]),
-        "uptime_30d": _ratio(uptime["up30"], uptime["n30"]),
+        # The bot's uptime (its own signals, monitoring/services/bot_uptime.py); the
+        # portal's own /health is portal_uptime_*.
+        "uptime_24h": bot["uptime_24h"],
+        "uptime_30d": bot["uptime_30d"],
+        "bot_degraded_24h": bot["degraded_24h"],
+        "bot_degraded_30d": bot["degraded_30d"],
+        "uptime_data_since": bot["data_since"].isoformat() if bot["data_since"] else None,
+        "portal_uptime_24h": portal["uptime_24h"],
+        "portal_uptime_30d": portal["uptime_30d"],
         "heartbeats_late": len(heartbeats_overdue(now=now)),
         **state,  # rpc_*, backup_*, dependency, certificate and API-key keys alert rules watch
     }
@@ -173,8 +179,12 @@ def _compute(now: datetime.datetime) -> tuple[dict, dict]:
         "demo_success_rate_24h": day.demo,
         "vibe_p95_ms_24h": day.vibe_ms.count,
         "db_pool_utilization": 1 if pool else 0,
-        "uptime_24h": uptime["n24"],
-        "uptime_30d": uptime["n30"],
+        "uptime_24h": bot["minutes_24h"],
+        "uptime_30d": bot["minutes_30d"],
+        "bot_degraded_24h": bot["minutes_24h"],
+        "bot_degraded_30d": bot["minutes_30d"],
+        "portal_uptime_24h": portal["minutes_24h"],
+        "portal_uptime_30d": portal["minutes_30d"],
     }
     return body, counts
 

@@ -10,7 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.scheduling import Schedule
-from monitoring.models import Event, EventRollup, HeartbeatPing, MetricSnapshot, UptimeSample
+from monitoring.models import (
+    BotMinute,
+    Event,
+    EventRollup,
+    HeartbeatPing,
+    MetricSnapshot,
+    UptimeSample,
+)
 from monitoring.rollups import FINEST, RESOLUTIONS, bucket_start
 from monitoring.tally import Tally
 
@@ -142,12 +149,14 @@ def events_ingest(*, events: list[tuple[dict, datetime.datetime]]) -> tuple[int,
 
 
 def events_prune(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Delete raw events, rollups and snapshots past EVENT_RETENTION_DAYS; uptime past 31 d."""
+    """Delete raw events and snapshots past EVENT_RETENTION_DAYS; rollups and uptime past 31 d."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.EVENT_RETENTION_DAYS)
-    # Rollups back the 24 h windows only; never prune them inside that. The 10 s
-    # ones are only needed at a window's edges: two days of them are plenty.
-    rollup_cutoff = min(cutoff, now - datetime.timedelta(days=2))
+    # Rollups back the 24 h windows and the success metrics' 30-day ones
+    # (monitoring/selectors/windows.py): never prune them inside 31 days, whatever
+    # the event retention. The 10 s ones are only needed at a window's edges: two
+    # days of them are plenty.
+    rollup_cutoff = min(cutoff, now - datetime.timedelta(days=UPTIME_KEEP_DAYS))
     fine_cutoff = now - datetime.timedelta(days=2)
     return {
         "events": Event.objects.filter(ts__lt=cutoff).delete()[0],
@@ -156,5 +165,7 @@ def events_prune(*, now: datetime.datetime | None = None) -> dict[str, int]:
         "snapshots": MetricSnapshot.objects.filter(taken_at__lt=cutoff).delete()[0],
         "pings": HeartbeatPing.objects.filter(at__lt=cutoff).delete()[0],
         "uptime_samples": UptimeSample.objects.filter(
+            minute__lt=now - datetime.timedelta(days=UPTIME_KEEP_DAYS)).delete()[0],
+        "bot_minutes": BotMinute.objects.filter(
             minute__lt=now - datetime.timedelta(days=UPTIME_KEEP_DAYS)).delete()[0],
     }

@@ -37,7 +37,7 @@ def traded(ingest_client):
 def test_success_metrics_are_computed_from_ingested_events(plan, traded):
     rows = {r["key"]: r for r in success_metrics_evaluate()}
     assert rows["bags-share"]["value"] == 0.75 and rows["bags-share"]["met"] is False
-    assert rows["bags-share"]["source"] == "/metrics bags_share_24h"
+    assert rows["bags-share"]["source"].startswith("last 30 days: 4 trades, data since ")
     assert rows["trade-error-rate"]["value"] == 0.25
     assert rows["trade-error-rate"]["met"] is False
     assert rows["trade-error-rate"]["error_budget_left"] < 0
@@ -58,3 +58,23 @@ def test_due_reviews_are_prefilled_from_the_live_metrics(plan, traded):
     assert weekly.figures["partner_fees_sol_24h"] in ("0.04", "0.040")
     assert launch.reviews.get(cadence="daily", day=8).figures == {}
     assert post_launch_reviews_prefill_due() == 0  # each review is pre-filled once
+
+
+def test_the_30_day_error_rate_counts_trades_only_over_the_whole_window(plan, traded,
+                                                                       ingest_client):
+    now = timezone.now()
+    old = (now - timedelta(days=20)).isoformat()
+    events = [{"id": f"ok{n}", "type": "trade", "ts": old, "via": "bags", "success": True,
+               "confirmation_ms": 300, "take_profit_pct": 20, "stop_loss_pct": 10}
+              for n in range(4)]
+    # Failed commands are not trade executions: they move /metrics error_rate only.
+    events += [{"id": f"cmd{n}", "type": "command", "ts": now.isoformat(), "name": "/vibe",
+                "ok": False, "duration_ms": 100} for n in range(8)]
+    response = ingest_client.post("/api/v1/events", {"events": events}, format="json")
+    assert response.status_code == 202, response.content
+    rows = {r["key"]: r for r in success_metrics_evaluate()}
+    # 1 failed of 8 trades: the 20-day-old ones count, the failed commands do not.
+    assert rows["trade-error-rate"]["value"] == 0.125
+    assert rows["trade-error-rate"]["source"].startswith("last 30 days: 8 trades, data since ")
+    assert "(20.0 of 30 days)" in rows["trade-error-rate"]["source"]
+    assert rows["bags-share"]["value"] == 7 / 8

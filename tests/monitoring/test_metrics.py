@@ -21,6 +21,9 @@ KEYS = {
     "jupiter_share_24h", "partner_fees_sol_24h", "trades_without_tpsl_24h", "confirmation_ms",
     "demo_success_rate_24h", "vibe_p95_ms_24h", "websocket_connected", "active_rpc",
     "db_pool_utilization", "rate_limit_usage", "uptime_24h", "uptime_30d", "heartbeats_late",
+    # Extensions: the bot's degraded share and data start, the portal's own uptime.
+    "bot_degraded_24h", "bot_degraded_30d", "uptime_data_since", "portal_uptime_24h",
+    "portal_uptime_30d",
     # Alerting's state keys (RPC endpoints, backup freshness).
     "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
     "rpc_endpoints_healthy", "backup_database_stale", "backup_database_age_seconds",
@@ -78,7 +81,10 @@ def test_it_computes_every_contract_number_exactly_for_a_known_event_set(now):
         "demo_success_rate_24h": round(2 / 3, 6),
         "websocket_connected": True, "active_rpc": "helius", "db_pool_utilization": 0.25,
         "rate_limit_usage": {"helius": 0.25, "jupiter": 0.4},
+        # The bot's minutes are judged by the minute loop, which has not run here.
         "uptime_24h": None, "uptime_30d": None, "heartbeats_late": 0,
+        "bot_degraded_24h": None, "bot_degraded_30d": None, "uptime_data_since": None,
+        "portal_uptime_24h": None, "portal_uptime_30d": None,
         # No RPC endpoint registered, no backup taken yet.
         "rpc_active_down": 0, "rpc_active_consecutive_failures": 0,
         "rpc_active_latency_ms": None, "rpc_endpoints_healthy": 0,
@@ -159,18 +165,26 @@ def test_confirmation_percentiles_through_ingestion_are_within_one_percent():
 
 def test_metrics_reads_a_bounded_number_of_rows(now, django_assert_max_num_queries):
     ingest(known_events(now))
-    # 6, plus 2 for alerting's state keys (RPC endpoints, the last database backup)
-    # and 2 for the dependency probes and API keys (issue 18).
-    with django_assert_max_num_queries(10):
+    # 5, plus 2 for alerting's state keys (RPC endpoints, the last database backup),
+    # one each for the bot's uptime and the portal's own, and 2 for the dependency
+    # probes and API keys (issue 18).
+    with django_assert_max_num_queries(11):
         metrics_current(now=now)
 
 
-def test_uptime_is_the_share_of_up_samples(now):
-    for i in range(4):
-        UptimeSample.objects.create(minute=now - i * M, status="healthy", up=i != 0)
-    UptimeSample.objects.create(minute=now - 2 * 24 * H, status="unhealthy", up=False)
+def test_portal_uptime_counts_minutes_without_a_sample_as_down(now):
+    minute = now.replace(second=0)
+    for i in range(1, 5):  # four settled minutes, the newest unhealthy
+        UptimeSample.objects.create(minute=minute - i * M, status="healthy", up=i != 1)
     body = metrics_current(now=now)
-    assert body["uptime_24h"] == 0.75 and body["uptime_30d"] == 0.6
+    assert body["portal_uptime_24h"] == 0.75 and body["portal_uptime_30d"] == 0.75
+    # The portal was silent for two days before: those minutes count, as down.
+    UptimeSample.objects.create(minute=minute - 2 * 24 * H, status="healthy", up=True)
+    body = metrics_current(now=now)
+    # Whole settled minutes inside (now - 24 h, now]: now is mid-minute, so 1439.
+    assert body["portal_uptime_24h"] == round(3 / (24 * 60 - 1), 6)
+    assert body["portal_uptime_30d"] == round(4 / (2 * 24 * 60), 6)
+    assert body["uptime_24h"] is None and body["uptime_data_since"] is None  # no bot signal
 
 
 def test_metrics_needs_the_read_scope(api, ingest_client, read_client):

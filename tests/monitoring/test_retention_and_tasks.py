@@ -28,11 +28,12 @@ def test_prune_drops_what_is_past_retention_and_keeps_the_rest(settings):
     heartbeat_ping(heartbeat_uuid=beat.uuid, now=now - 9 * D)
     heartbeat_ping(heartbeat_uuid=beat.uuid, now=now)
     deleted = events_prune(now=now)
-    # rollups: the old event's four levels and the kept one's 10 s bucket (over 2 days)
-    assert deleted == {"events": 1, "rollups": 5, "snapshots": 1, "pings": 1,
-                       "uptime_samples": 1}
+    # rollups: only the two 10 s buckets (over 2 days); the others back the 30-day
+    # success windows and stay 31 days whatever the event retention.
+    assert deleted == {"events": 1, "rollups": 2, "snapshots": 1, "pings": 1,
+                       "uptime_samples": 1, "bot_minutes": 0}
     assert list(Event.objects.values_list("id", flat=True)) == ["kept"]
-    assert EventRollup.objects.filter(seconds=60).count() == 1  # the kept event's minute
+    assert EventRollup.objects.filter(seconds=3600).count() == 2
     assert UptimeSample.objects.count() == 1 and HeartbeatPing.objects.count() == 1
 
 
@@ -47,7 +48,7 @@ def test_ten_second_rollups_go_after_two_days_even_with_long_retention(settings)
 @pytest.mark.django_db(transaction=True)
 def test_the_periodic_tasks_return_a_short_summary():
     assert tasks.events_prune() == (
-        "pruned 0 events, 0 rollups, 0 snapshots, 0 pings, 0 uptime_samples")
+        "pruned 0 events, 0 rollups, 0 snapshots, 0 pings, 0 uptime_samples, 0 bot_minutes")
     assert tasks.health_refresh().startswith("health ")
     summary = opsportal_tasks.monitor_pass()
     assert summary.startswith("health: ") and "snapshot: 0 trades/h" in summary
