@@ -50,6 +50,9 @@ METRIC_KEYS = (
     "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
     "rpc_endpoints_healthy", "heartbeats_late", "backup_database_stale",
     "backup_database_age_seconds", "perf_regressions",
+    # Issue 18: dependency probes, TLS certificates and API keys.
+    "dependency_down_count", "cert_min_days_left", "certs_expiring_count",
+    "api_keys_invalid_count",
     # 1 while the newest finished backup of the kind failed (alert rules only).
     *(f"backup_failed.{kind}" for kind in BACKUP_KINDS),
 )

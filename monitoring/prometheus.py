@@ -38,6 +38,10 @@ HELP = {
     "rpc_endpoints_healthy": "RPC endpoints whose last getHealth probe succeeded",
     "backup_database_stale": "1 if the last database backup is older than schedule + grace",
     "backup_database_age_seconds": "Age of the last successful database backup in seconds",
+    "dependency_down_count": "Enabled dependencies whose last probes failed in a row",
+    "cert_min_days_left": "Days until the soonest TLS certificate expiry of the dependencies",
+    "certs_expiring_count": "Dependency certificates valid for fewer than CERT_EXPIRY_ALERT_DAYS",
+    "api_keys_invalid_count": "Enabled API keys whose last check was refused (401/403)",
 }
 
 
@@ -66,6 +70,7 @@ class MetricsCollector:
                 usage.add_metric([api], value)
         yield usage
         yield from _performance_families(body.get("performance") or {})
+        yield from _dependency_families(body.get("dependencies") or {})
         if body.get("active_rpc"):
             yield InfoMetricFamily(PREFIX + "active_rpc", "The RPC endpoint in use",
                                    value={"name": body["active_rpc"]})
@@ -87,4 +92,19 @@ def _performance_families(perf: dict):
         for measurement, values in perf.items():
             if values.get(key) is not None:
                 family.add_metric([measurement], float(values[key]))
+        yield family
+
+
+def _dependency_families(deps: dict):
+    """Each dependency's last probe (up, down, latency, certificate days), by `name`."""
+    specs = (("up", "dependency_up", "1 if the dependency's last probe passed"),
+             ("down", "dependency_down", "1 if the dependency failed its last probes in a row"),
+             ("latency_ms", "dependency_latency_ms", "Latency of the dependency's last probe"),
+             ("cert_days_left", "dependency_cert_days_left",
+              "Days until the dependency's TLS certificate expires"))
+    for key, name, help_text in specs:
+        family = GaugeMetricFamily(PREFIX + name, help_text, labels=["name"])
+        for dep, values in deps.items():
+            if values.get(key) is not None:
+                family.add_metric([dep], float(values[key]))
         yield family

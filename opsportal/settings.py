@@ -345,6 +345,35 @@ PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 RPC_FAILBACK_AFTER_SECONDS = env.int("RPC_FAILBACK_AFTER_SECONDS", default=300)
 # Failed probes in a row of the active endpoint before it counts as down.
 RPC_DOWN_AFTER_FAILURES = env.int("RPC_DOWN_AFTER_FAILURES", default=2)
+# --- Dependency probes, TLS certificates and API keys (issue 18) ------------
+# Base URLs of what the bot depends on; bootstrap registers a dependency for each one
+# set (empty: none; tests point them at servers on 127.0.0.1). Real values in
+# docs/monitoring.md#dependencies.
+BAGS_API_URL = env.str("BAGS_API_URL", default="").rstrip("/")
+JUPITER_API_URL = env.str("JUPITER_API_URL", default="").rstrip("/")
+TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="").rstrip("/")
+SOLANA_RPC_URL = env.str("SOLANA_RPC_URL", default="")
+BOT_HEALTH_URL = env.str("BOT_HEALTH_URL", default="")
+# What each base URL's probe GETs (a cheap unauthenticated health path).
+BAGS_HEALTH_PATH = env.str("BAGS_HEALTH_PATH", default="/ping")
+JUPITER_HEALTH_PATH = env.str("JUPITER_HEALTH_PATH", default="/")
+TELEGRAM_HEALTH_PATH = env.str("TELEGRAM_HEALTH_PATH", default="/")
+# The cheapest authenticated GET of each provider, tried with the key in `x-api-key`
+# (Telegram's key is the bot token: {TELEGRAM_API_URL}/bot<token>/getMe).
+BAGS_KEY_CHECK_PATH = env.str(
+    "BAGS_KEY_CHECK_PATH",
+    default="/api/v1/token-launch/lifetime-fees?tokenMint=So11111111111111111111111111111111111111112")
+JUPITER_KEY_CHECK_PATH = env.str(
+    "JUPITER_KEY_CHECK_PATH", default="/price/v3?ids=So11111111111111111111111111111111111111112")
+# CA bundle the probes verify certificates with (empty: the system's).
+PROBE_CA_BUNDLE = env.str("PROBE_CA_BUNDLE", default="")
+# Every probe of a pass runs in parallel; the pass waits this long at most in all.
+PROBE_DEADLINE_SECONDS = env.float("PROBE_DEADLINE_SECONDS", default=10.0)
+DEPENDENCY_DOWN_AFTER_FAILURES = env.int("DEPENDENCY_DOWN_AFTER_FAILURES", default=2)
+DEPENDENCY_PROBE_RETENTION_DAYS = env.int("DEPENDENCY_PROBE_RETENTION_DAYS", default=7)
+# A certificate valid for fewer days than this fires an alert and fails "SSL certificates valid".
+CERT_EXPIRY_ALERT_DAYS = env.int("CERT_EXPIRY_ALERT_DAYS", default=14)
+API_KEY_CHECK_EVERY_MINUTES = env.int("API_KEY_CHECK_EVERY_MINUTES", default=60)
 # An undelivered notification is retried by later evaluations up to this many times.
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 # Monitoring (issue 3): raw events, rollups, snapshots and pings are pruned after this.

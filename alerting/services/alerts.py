@@ -39,6 +39,7 @@ from incidents.models import TimelineKind
 from monitoring.selectors import alert_state
 from monitoring.selectors.metrics import metric_lookup
 from monitoring.selectors.performance import performance_regression_lines
+from monitoring.selectors.probes import probe_alert_lines
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def _message(alert: Alert, kind: str, now: datetime,
     if rule.metric_key.startswith(BACKUP_FAILED):
         lines += alert_state.backup_alert_lines(kind=rule.metric_key[len(BACKUP_FAILED):],
                                                 now=now)
+    lines += probe_alert_lines(metric_key=rule.metric_key, now=now)
     lines += [f"Action {o}" for o in outcomes]
     lines.append(f"Runbook: {notify.runbook_link(rule.runbook_url) or '(none)'}")
     lines.append(f"Alert: {settings.PORTAL_URL}/admin/alerting/alert/{alert.pk}/change/")

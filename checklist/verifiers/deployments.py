@@ -1,4 +1,4 @@
-"""Verifiers reading deployments: preflight runs and recorded rehearsals (`make staging`).
+"""Verifiers reading deployments: recorded rehearsals (`make staging`).
 
 The checklist pulls this evidence; deployments writes nothing into the checklist.
 A pass ticks the item with the run or the deployment as its evidence object; a
@@ -9,27 +9,11 @@ from datetime import datetime
 
 from checklist.verifiers import Result, verifier
 from deployments.selectors import (
-    check_results_passed,
     deployment_latest,
     deployment_latest_with_load_test,
     deployment_latest_with_rollback,
     deployment_succeeded,
-    preflight_latest_with_checks,
 )
-
-# The preflight checks that decide "API keys valid".
-API_KEY_CHECKS = ("notification channels", "rpc endpoints")
-
-
-@verifier("preflight_api_keys")
-def preflight_api_keys(now: datetime) -> Result:
-    found = preflight_latest_with_checks(names=API_KEY_CHECKS)
-    if found is None:
-        return False, (f"no preflight run has checked {', '.join(API_KEY_CHECKS)} "
-                       f"(manage.py preflight)"), None
-    run, results = found
-    note = "; ".join(f"{r['name']}: {r['detail']}" for r in results)
-    return check_results_passed(results), f"preflight: {note}", run
 
 
 @verifier("staging_deployed")

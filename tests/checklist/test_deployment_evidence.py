@@ -1,7 +1,9 @@
-"""The checklist pulls its deployment evidence: preflight runs and recorded rehearsals."""
+"""The checklist pulls its deployment evidence: recorded rehearsals.
+
+"API keys valid" is decided by the API-key checks (tests/checklist/test_probe_evidence.py).
+"""
 
 import io
-from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -9,8 +11,7 @@ from django.utils import timezone
 
 from checklist.models import ChecklistItem, ItemStatus
 from checklist.services.verification import checklist_verify
-from deployments.models import CheckRunKind
-from deployments.services import CheckResult, check_run_record, deployment_record
+from deployments.services import deployment_record
 from tests.deployments.test_deployments import summary
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +23,6 @@ def item(key):
 
 def last_result(key):
     return item(key).verifications.order_by("-checked_at", "-pk").first()
-
-
-def preflight(*results, minutes_ago=0):
-    return check_run_record(kind=CheckRunKind.PREFLIGHT, target="h",
-                            started_at=timezone.now() - timedelta(minutes=minutes_ago),
-                            results=[CheckResult(*r) for r in results])
 
 
 def test_a_passing_rehearsal_ticks_staging_load_and_rollback_with_the_deployment(plan):
@@ -71,49 +66,6 @@ def test_no_rehearsal_recorded_leaves_the_items_to_do(plan):
     for key in ["exit-staging", "final-load", "ops-rollback"]:
         assert item(key).status == ItemStatus.TODO
         assert "make staging" in last_result(key).detail
-
-
-def test_preflight_decides_api_keys_from_channels_and_rpc_checks(plan):
-    run = preflight(("notification channels", "pass", "1 ok"),
-                    ("rpc endpoints", "fail", "main: refused"))
-    checklist_verify()
-    result = last_result("deploy-api-keys")
-    assert not result.passed and result.evidence_object == run
-    assert result.detail == "preflight: notification channels: 1 ok; rpc endpoints: main: refused"
-    assert item("deploy-api-keys").status == ItemStatus.TODO
-
-
-def test_a_passing_preflight_ticks_api_keys_with_the_run(plan):
-    run = preflight(("notification channels", "pass", "1 ok"), ("rpc endpoints", "pass", "2 ok"))
-    checklist_verify()
-    it = item("deploy-api-keys")
-    assert it.status == ItemStatus.DONE and it.evidence_object == run
-
-
-def test_checks_a_release_does_not_have_leave_the_item_alone(plan):
-    preflight(("notification channels", "skip", ""), ("rpc endpoints", "skip", ""))
-    checklist_verify()
-    assert item("deploy-api-keys").status == ItemStatus.TODO
-    assert "no preflight run has checked" in last_result("deploy-api-keys").detail
-
-
-def test_a_later_preflight_that_skips_the_checks_keeps_the_earlier_decision(plan):
-    earlier = preflight(("notification channels", "pass", "1 ok"),
-                        ("rpc endpoints", "pass", "2 ok"), minutes_ago=10)
-    preflight(("notification channels", "skip", ""), ("rpc endpoints", "skip", ""))
-    checklist_verify()
-    it = item("deploy-api-keys")
-    assert it.status == ItemStatus.DONE and it.evidence_object == earlier
-
-
-def test_a_rehearsals_own_preflight_runs_do_not_decide_api_keys(plan):
-    runs = [{"kind": "preflight", "target": "staging", "started_at": timezone.now().isoformat(),
-             "finished_at": timezone.now().isoformat(),
-             "results": [{"name": "rpc endpoints", "status": "pass", "detail": "ok",
-                          "duration_ms": 1.0}]}]
-    deployment_record(summary=summary(check_runs=runs))
-    checklist_verify()
-    assert item("deploy-api-keys").status == ItemStatus.TODO
 
 
 def test_a_waived_item_stays_waived(plan, waive):
