@@ -1,5 +1,5 @@
 # One module per aggregate; every model is imported here for Django.
-from monitoring.models.events import Event, EventRollup
+from monitoring.models.events import Event, EventCounter, EventRollup
 from monitoring.models.health_samples import (
     ComponentState,
     HealthStatus,
@@ -22,9 +22,9 @@ from monitoring.models.uptime import BotMinute, BotState
 
 __all__ = [
     "ApiKey", "ApiKeyCheck", "Baseline", "BotMinute", "BotState", "ComponentState",
-    "Dependency", "DependencyProbe", "Event", "EventRollup", "HealthStatus", "Heartbeat",
-    "HeartbeatPing", "HeartbeatStatus", "KeyOutcome", "MeasurementRollup", "MetricSnapshot",
-    "Provider",
+    "Dependency", "DependencyProbe", "Event", "EventCounter", "EventRollup", "HealthStatus",
+    "Heartbeat", "HeartbeatPing", "HeartbeatStatus", "KeyOutcome", "MeasurementRollup",
+    "MetricSnapshot", "Provider",
     "PerformanceRegression", "PingKind", "RpcEndpoint", "RpcProbe", "RpcSwitch",
     "SchedulerHeartbeat", "UptimeSample",
 ]
