@@ -38,9 +38,11 @@ def check_results_passed(results: list[dict]) -> bool:
     return all(r["status"] == CheckStatus.PASS for r in results)
 
 
-def deployment_latest(*, environment: str | None = None,
-                      finished: bool = False) -> Deployment | None:
+def deployment_latest(*, environment: str | None = None, finished: bool = False,
+                      imported: bool | None = None) -> Deployment | None:
     qs = Deployment.objects.all()
+    if imported is not None:
+        qs = qs.filter(imported=imported)
     if environment:
         qs = qs.filter(environment=environment)
     if finished:
@@ -48,14 +50,24 @@ def deployment_latest(*, environment: str | None = None,
     return qs.order_by("-started_at", "-pk").first()
 
 
-def deployment_latest_with_load_test() -> Deployment | None:
+def deployment_latest_with_load_test(*, imported: bool = False) -> Deployment | None:
     return (Deployment.objects.exclude(status=DeploymentStatus.RUNNING)
-            .filter(load_requests__isnull=False).order_by("-started_at", "-pk").first())
+            .filter(load_requests__isnull=False, imported=imported)
+            .order_by("-started_at", "-pk").first())
 
 
-def deployment_latest_with_rollback() -> Deployment | None:
+def deployment_latest_with_rollback(*, imported: bool = False) -> Deployment | None:
     return (Deployment.objects.exclude(status=DeploymentStatus.RUNNING)
-            .filter(rollback_ok__isnull=False).order_by("-started_at", "-pk").first())
+            .filter(rollback_ok__isnull=False, imported=imported)
+            .order_by("-started_at", "-pk").first())
+
+
+def deployment_check_runs_passed(deployment: Deployment) -> dict[str, bool]:
+    """Per kind (preflight, smoke), whether the rehearsal ran one and every run passed."""
+    seen: dict[str, bool] = {}
+    for kind, ok in deployment.check_runs.values_list("kind", "ok"):
+        seen[kind] = seen.get(kind, True) and ok
+    return {kind: seen.get(kind, False) for kind in CheckRunKind.values}
 
 
 def deployment_succeeded(deployment: Deployment) -> bool:

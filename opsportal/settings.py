@@ -201,6 +201,17 @@ BOT_REPO_SCAN_TIMEOUT_SECONDS = env.int("BOT_REPO_SCAN_TIMEOUT_SECONDS", default
 # bot's HEAD moves past the commit it was made at.
 BOT_REPO_SCAN_MAX_AGE_HOURS = env.int("BOT_REPO_SCAN_MAX_AGE_HOURS", default=48)
 CI_EVIDENCE_MAX_AGE_DAYS = env.int("CI_EVIDENCE_MAX_AGE_DAYS", default=7)
+# Deployment evidence (docs/deployment.md) counts for this long after its run; only
+# runs the portal recorded itself count (make staging, manage.py preflight).
+STAGING_EVIDENCE_MAX_AGE_DAYS = env.int("STAGING_EVIDENCE_MAX_AGE_DAYS", default=7)
+LOAD_TEST_EVIDENCE_MAX_AGE_DAYS = env.int("LOAD_TEST_EVIDENCE_MAX_AGE_DAYS", default=7)
+ROLLBACK_EVIDENCE_MAX_AGE_DAYS = env.int("ROLLBACK_EVIDENCE_MAX_AGE_DAYS", default=14)
+PREFLIGHT_EVIDENCE_MAX_AGE_DAYS = env.int("PREFLIGHT_EVIDENCE_MAX_AGE_DAYS", default=7)
+# "Load test passed": at least this many requests, an error rate and a p95 within these
+# (the plan's targets: <1 % errors, <500 ms p95).
+LOAD_TEST_MIN_REQUESTS = env.int("LOAD_TEST_MIN_REQUESTS", default=300)
+LOAD_TEST_MAX_ERROR_RATE = env.float("LOAD_TEST_MAX_ERROR_RATE", default=0.01)
+LOAD_TEST_MAX_P95_MS = env.float("LOAD_TEST_MAX_P95_MS", default=500.0)
 # "Security scan clean": no finding of this severity or higher (high, medium or low).
 BOT_REPO_SECURITY_FAIL_SEVERITY = env.str("BOT_REPO_SECURITY_FAIL_SEVERITY", default="medium")
 # The largest report the bot's CI may upload (POST /api/v1/evidence/...), in bytes. The

@@ -69,7 +69,7 @@ def test_a_finished_deployment_cannot_finish_or_log_again():
 
 
 def test_a_rehearsal_summary_becomes_a_deployment_with_its_check_runs():
-    deployment = deployment_record(summary=summary())
+    deployment = deployment_record(summary=summary(), imported=False)
     assert deployment.status == DeploymentStatus.SUCCEEDED
     assert (deployment.load_rps, deployment.load_p95_ms, deployment.rollback_ok) == (30.5, 41.0,
                                                                                      True)
@@ -89,7 +89,7 @@ def test_record_deployment_rejects_a_broken_summary_in_one_line(tmp_path):
 
 @pytest.mark.parametrize("model", ["deployment", "preflightrun", "smoketestrun"])
 def test_the_admin_lists_searches_and_shows_each_record(client, portal_admin, model):
-    deployment = deployment_record(summary=summary())
+    deployment = deployment_record(summary=summary(), imported=False)
     client.force_login(portal_admin)
     changelist = reverse(f"admin:deployments_{model}_changelist")
     assert client.get(changelist).status_code == 200
