@@ -207,6 +207,9 @@ STAGING_EVIDENCE_MAX_AGE_DAYS = env.int("STAGING_EVIDENCE_MAX_AGE_DAYS", default
 LOAD_TEST_EVIDENCE_MAX_AGE_DAYS = env.int("LOAD_TEST_EVIDENCE_MAX_AGE_DAYS", default=7)
 ROLLBACK_EVIDENCE_MAX_AGE_DAYS = env.int("ROLLBACK_EVIDENCE_MAX_AGE_DAYS", default=14)
 PREFLIGHT_EVIDENCE_MAX_AGE_DAYS = env.int("PREFLIGHT_EVIDENCE_MAX_AGE_DAYS", default=7)
+# "All monitoring operational": a channel accepted a message (an alert or a test) this recently.
+MONITORING_CHANNEL_REACHED_MAX_AGE_DAYS = env.int("MONITORING_CHANNEL_REACHED_MAX_AGE_DAYS",
+                                                  default=7)
 # "Load test passed": at least this many requests, an error rate and a p95 within these
 # (the plan's targets: <1 % errors, <500 ms p95).
 LOAD_TEST_MIN_REQUESTS = env.int("LOAD_TEST_MIN_REQUESTS", default=300)
