@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from deployments.models import Deployment, DeploymentCheckRun, PreflightRun, SmokeTestRun
+from deployments.models import (
+    Deployment,
+    DeploymentCheckRun,
+    DocsCheckRun,
+    PreflightRun,
+    SmokeTestRun,
+)
 
 
 def _results_table(results):
@@ -62,6 +68,11 @@ class PreflightRunAdmin(_CheckRunAdmin):
 
 @admin.register(SmokeTestRun)
 class SmokeTestRunAdmin(_CheckRunAdmin):
+    pass
+
+
+@admin.register(DocsCheckRun)
+class DocsCheckRunAdmin(_CheckRunAdmin):
     pass
 
 

@@ -12,6 +12,7 @@ class CheckStatus(models.TextChoices):
 class CheckRunKind(models.TextChoices):
     PREFLIGHT = "preflight", "preflight"
     SMOKE = "smoke", "smoke test"
+    DOCS = "docs", "docs check"
 
 
 class DeploymentStatus(models.TextChoices):
@@ -98,6 +99,16 @@ class PreflightRun(DeploymentCheckRun):
     class Meta:
         proxy = True
         verbose_name = "preflight run"
+
+
+class DocsCheckRun(DeploymentCheckRun):
+    """The `check_docs` runs alone, for their own admin page."""
+
+    objects = _KindManager(CheckRunKind.DOCS)
+
+    class Meta:
+        proxy = True
+        verbose_name = "docs check run"
 
 
 class SmokeTestRun(DeploymentCheckRun):

@@ -13,6 +13,15 @@ def check_run_latest(*, kind: str) -> DeploymentCheckRun | None:
     return DeploymentCheckRun.objects.filter(kind=kind).order_by("-started_at").first()
 
 
+def check_run_latest_with(*, kind: str, name: str) -> DeploymentCheckRun | None:
+    """The latest run of kind that ran check `name` (not skipped)."""
+    runs = DeploymentCheckRun.objects.filter(kind=kind).order_by("-started_at", "-pk")
+    for run in runs.iterator(chunk_size=20):
+        if any(r["name"] == name and r["status"] != CheckStatus.SKIP for r in run.results):
+            return run
+    return None
+
+
 def preflight_latest() -> DeploymentCheckRun | None:
     return check_run_latest(kind=CheckRunKind.PREFLIGHT)
 
@@ -67,8 +76,17 @@ def deployment_check_runs_passed(deployment: Deployment) -> dict[str, bool]:
     seen: dict[str, bool] = {}
     for kind, ok in deployment.check_runs.values_list("kind", "ok"):
         seen[kind] = seen.get(kind, True) and ok
-    return {kind: seen.get(kind, False) for kind in CheckRunKind.values}
+    return {kind: seen.get(kind, False) for kind in (CheckRunKind.PREFLIGHT, CheckRunKind.SMOKE)}
 
 
 def deployment_succeeded(deployment: Deployment) -> bool:
     return deployment.status == DeploymentStatus.SUCCEEDED
+
+
+def docs_site_results() -> list[dict]:
+    """The built docs site checked now (each nav page with its title, internal links)."""
+    import dataclasses
+
+    from deployments.docs_check import docs_site_checks
+
+    return [dataclasses.asdict(r) for r in docs_site_checks()]

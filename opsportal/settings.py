@@ -186,6 +186,11 @@ STORAGES = {
 }
 # The MkDocs site (make docs) is served at /docs/ by StaticAndDocsMiddleware.
 DOCS_SITE_DIR = env.path("DOCS_SITE_DIR", default=str(VAR_DIR / "site"))
+# `manage.py check_docs`: the nav it expects built, its TTL as launch evidence, and how
+# long the API examples may run.
+DOCS_CONFIG_FILE = env.path("DOCS_CONFIG_FILE", default=str(BASE_DIR / "mkdocs.yml"))
+DOCS_CHECK_MAX_AGE_DAYS = env.int("DOCS_CHECK_MAX_AGE_DAYS", default=7)
+DOCS_CHECK_TIMEOUT_SECONDS = env.int("DOCS_CHECK_TIMEOUT_SECONDS", default=600)
 WHITENOISE_INDEX_FILE = True
 
 # --- The bot's repository (issue 17, codescans) -----------------------------
