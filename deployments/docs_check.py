@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -115,8 +116,9 @@ def links_check(site: Path) -> tuple[str, str]:
             target = (page.parent / unquote(parts.path)).resolve()
             if target.is_dir():
                 target = target / "index.html"
-            if not target.exists():
-                broken.append(f"{page.relative_to(site)} → {href}")
+            entry = f"{page.relative_to(site)} → {href}"
+            if not target.exists() and entry not in broken:
+                broken.append(entry)
     if broken:
         more = f" and {len(broken) - 3} more" if len(broken) > 3 else ""
         return FAIL, f"{len(broken)} broken: {'; '.join(broken[:3])}{more}"
@@ -127,7 +129,11 @@ def api_examples_check(*, root: Path, timeout: float) -> tuple[str, str]:
     """Run the examples harness; its pytest summary line is the detail."""
     if not (root / HARNESS).is_file():
         return FAIL, f"{HARNESS} is not here: run check_docs in a checkout with the tests"
+    scratch = tempfile.TemporaryDirectory(prefix="opsportal-docs-check-")
+    # A throwaway SQLite database of its own: never the portal's, never a test run's.
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DATABASE_URL"] = f"sqlite:///{scratch.name}/portal.sqlite3"
+    env["TEST_DATABASE_FILE"] = f"{scratch.name}/test.sqlite3"
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     try:
         result = subprocess.run(  # noqa: S603 (our interpreter, a fixed argv)
@@ -136,6 +142,8 @@ def api_examples_check(*, root: Path, timeout: float) -> tuple[str, str]:
             cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return FAIL, f"the examples did not finish within {timeout:g} s"
+    finally:
+        scratch.cleanup()
     lines = [ln for ln in result.stdout.splitlines() if ln.strip()]
     summary = next((ln.strip("= ") for ln in reversed(lines)
                     if re.search(r"\d+ (passed|failed|error)", ln)), "no pytest summary")
