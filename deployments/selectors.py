@@ -22,6 +22,11 @@ def check_run_latest_with(*, kind: str, name: str) -> DeploymentCheckRun | None:
     return None
 
 
+def docs_examples_latest(*, name: str) -> DeploymentCheckRun | None:
+    """The latest `check_docs` run that ran check `name` (the API examples)."""
+    return check_run_latest_with(kind=CheckRunKind.DOCS, name=name)
+
+
 def preflight_latest() -> DeploymentCheckRun | None:
     return check_run_latest(kind=CheckRunKind.PREFLIGHT)
 

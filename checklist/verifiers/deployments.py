@@ -12,7 +12,6 @@ from datetime import datetime
 from django.conf import settings
 
 from checklist.verifiers import Result, verifier
-from deployments.models import Deployment
 from deployments.selectors import (
     check_results_passed,
     deployment_check_runs_passed,
@@ -35,7 +34,7 @@ def stale_reason(*, when: datetime, now: datetime, ttl_days: int) -> str | None:
     return f"stale: {age.days} days old, TTL {ttl_days}"
 
 
-def _only_imported(found: Deployment | None, what: str) -> str:
+def _only_imported(found, what: str) -> str:
     base = f"no {what} recorded by the portal (make staging)"
     if found is None:
         return base
@@ -43,7 +42,7 @@ def _only_imported(found: Deployment | None, what: str) -> str:
             f"with record_deployment and does not count")
 
 
-def _finished(deployment: Deployment) -> datetime:
+def _finished(deployment) -> datetime:
     return deployment.finished_at or deployment.started_at
 
 

@@ -16,8 +16,7 @@ from common.deploy_rules import (
     environment_missing,
     secret_key_is_placeholder,
 )
-from deployments.models import CheckRunKind, CheckStatus
-from deployments.selectors import check_run_latest_with, docs_site_results
+from deployments.selectors import docs_examples_latest, docs_site_results
 
 # The four guides of the plan's Task 2, as `check_docs` names its page checks.
 DOC_PAGES = {
@@ -41,15 +40,15 @@ def database_migrated(now: datetime) -> Result:
 
 def _api_examples(now: datetime) -> tuple[dict, object | None]:
     """The API examples' result from the latest `check_docs` run that ran them."""
-    run = check_run_latest_with(kind=CheckRunKind.DOCS, name=API_EXAMPLES)
+    run = docs_examples_latest(name=API_EXAMPLES)
     if run is None:
-        return {"name": API_EXAMPLES, "status": CheckStatus.FAIL,
+        return {"name": API_EXAMPLES, "status": "fail",
                 "detail": "never run (manage.py check_docs)"}, None
     result = next(r for r in run.results if r["name"] == API_EXAMPLES)
     ttl = settings.DOCS_CHECK_MAX_AGE_DAYS
     age = now - run.finished_at
     if age > timedelta(days=ttl):
-        return {**result, "status": CheckStatus.FAIL,
+        return {**result, "status": "fail",
                 "detail": f"stale: {age.days} days old, TTL {ttl}"}, run
     return result, run
 
@@ -70,7 +69,7 @@ def _docs_result(now: datetime, names: list[str] | None) -> Result:
         result = by_name.get(name)
         if result is None:
             problems.append(f"{name}: not in mkdocs.yml's nav")
-        elif result["status"] != CheckStatus.PASS:
+        elif result["status"] != "pass":
             problems.append(f"{name}: {result.get('detail') or result['status']}")
     if problems:
         return False, "; ".join(problems), run
