@@ -100,3 +100,26 @@ def test_the_admin_lists_searches_and_shows_each_record(client, portal_admin, mo
     assert page.status_code == 200
     assert b"healthy" in page.content or b"provision" in page.content
     assert client.get(reverse(f"admin:deployments_{model}_add")).status_code == 403
+
+
+def test_make_staging_records_its_rehearsal_as_seen_and_the_command_only_imports(tmp_path):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("staging", root / "deploy" / "staging.py")
+    staging = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(staging)
+    recorded = staging.record_in_portal(summary())
+    assert not recorded.imported and recorded.imported_by == ""
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(summary()))
+    call_command("record_deployment", "--json", str(path), "--by", "alice")
+    imported = Deployment.objects.exclude(pk=recorded.pk).get()
+    assert imported.imported and imported.imported_by == "alice"
+    assert str(imported).endswith("[imported]")
+    with pytest.raises(ValueError, match="needs who imported it"):
+        deployment_record(summary=summary(), imported=True, imported_by=" ")
