@@ -218,11 +218,12 @@ PREFLIGHT_EVIDENCE_MAX_AGE_DAYS = env.int("PREFLIGHT_EVIDENCE_MAX_AGE_DAYS", def
 # "All monitoring operational": a channel accepted a message (an alert or a test) this recently.
 MONITORING_CHANNEL_REACHED_MAX_AGE_DAYS = env.int("MONITORING_CHANNEL_REACHED_MAX_AGE_DAYS",
                                                   default=7)
-# "Load test passed": at least this many requests, an error rate and a p95 within these
-# (the plan's targets: <1 % errors, <500 ms p95).
+# "Load test passed": at least this many requests, an error rate and a p95 within these.
+# 1 % is the plan's error target; the p95 is the portal's own HTTP latency under the
+# rehearsal's load (the plan's 500 ms is the bot's trade confirmation, not this).
 LOAD_TEST_MIN_REQUESTS = env.int("LOAD_TEST_MIN_REQUESTS", default=300)
 LOAD_TEST_MAX_ERROR_RATE = env.float("LOAD_TEST_MAX_ERROR_RATE", default=0.01)
-LOAD_TEST_MAX_P95_MS = env.float("LOAD_TEST_MAX_P95_MS", default=500.0)
+LOAD_TEST_MAX_P95_MS = env.float("LOAD_TEST_MAX_P95_MS", default=1500.0)
 # "Security scan clean": no finding of this severity or higher (high, medium or low).
 BOT_REPO_SECURITY_FAIL_SEVERITY = env.str("BOT_REPO_SECURITY_FAIL_SEVERITY", default="medium")
 # The largest report the bot's CI may upload (POST /api/v1/evidence/...), in bytes. The
