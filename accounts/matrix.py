@@ -47,6 +47,7 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "codescans.CodeReview": _VIEW_ONLY,
     "deployments.PreflightRun": (ALL_ROLES, NOBODY),
     "deployments.SmokeTestRun": (ALL_ROLES, NOBODY),
+    "deployments.DocsCheckRun": (ALL_ROLES, NOBODY),
     "django_celery_beat.ClockedSchedule": (ALL_ROLES, frozenset({ADMIN})),
     "django_celery_beat.CrontabSchedule": (ALL_ROLES, frozenset({ADMIN})),
     "django_celery_beat.IntervalSchedule": (ALL_ROLES, frozenset({ADMIN})),

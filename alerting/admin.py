@@ -18,11 +18,12 @@ from common.secret_urls import SecretUrlAdminMixin
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "condition_text", "for_seconds", "min_events", "severity",
-                    "actions", "depends_on", "enabled"]
+                    "actions", "depends_on", "enabled", "last_evaluated_at"]
     list_filter = ["severity", "enabled"]
     search_fields = ["name", "metric_key"]
     list_select_related = ["depends_on"]
     raw_id_fields = ["depends_on"]
+    readonly_fields = ["last_evaluated_at"]
 
     @admin.display(description="condition")
     def condition_text(self, obj):

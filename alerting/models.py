@@ -103,6 +103,9 @@ class AlertRule(models.Model):
         default=900, help_text="An unacknowledged page reaches the next escalation level "
         "of channels after this long.")
     enabled = models.BooleanField(default=True)
+    # Set by each evaluation that ran to its end: "All monitoring operational" needs
+    # every enabled rule evaluated by the last minute loop, not just configured.
+    last_evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

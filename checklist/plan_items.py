@@ -61,7 +61,7 @@ CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
         ("deploy-monitoring", "Monitoring active", "scheduler_running", True),
     ]),
     ("Phase Exit Criteria", [
-        ("exit-monitoring", "All monitoring operational", "monitoring_configured", True),
+        ("exit-monitoring", "All monitoring operational", "monitoring_operational", True),
         ("exit-docs", "Documentation complete", "docs_built", True),
         ("exit-staging", "Staging deployment successful", "staging_deployed", True),
         ("exit-backup-recovery", "Backup & recovery tested", "restore_tested", True),

@@ -282,13 +282,17 @@ def alert_rules_evaluate(*, now: datetime, values: Mapping[str, Any],
     rules = _ordered(list(AlertRule.objects.filter(enabled=True).select_related("depends_on")))
     silences = list(Silence.objects.filter(starts_at__lte=now, ends_at__gt=now)
                     .select_related("rule"))
+    evaluated = []
     for rule in rules:
         try:
             lines += alert_rule_evaluate(rule=rule, now=now, values=values, samples=samples,
                                          silences=silences)
+            evaluated.append(rule.pk)
         except Exception:
             logger.exception("evaluating rule %s failed", rule.name)
             lines.append(f"{rule.name}: evaluation failed (see log)")
+    # update(), not save(): updated_at is the rule's edit time, not its evaluation's.
+    AlertRule.objects.filter(pk__in=evaluated).update(last_evaluated_at=now)
     retried = notify.notifications_retry(now=now)
     if retried:
         lines.append(f"notifications: {retried} retried and delivered")

@@ -18,8 +18,9 @@ def health_check(now: datetime) -> Result:
     detail = f"/health {code} {body['status']}"
     if failing:
         detail += " (" + "; ".join(failing) + ")"
-    # degraded (only non-critical checks failing) still answers 200: passing.
-    return code == 200, detail, None
+    # "Passing" means healthy: degraded answers 200 for load balancers, but a failing
+    # non-critical check (RPC, websocket, disk) is still a failing check.
+    return code == 200 and body["status"] == "healthy", detail, None
 
 
 @verifier("scheduler_running")

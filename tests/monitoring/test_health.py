@@ -49,6 +49,14 @@ def test_health_is_healthy_once_the_scheduler_the_bot_and_a_backup_report_in(
                                    "heartbeats", "backups"}
 
 
+def test_no_rpc_endpoint_configured_is_a_failing_check_not_a_pass(client, viewer):
+    client.force_login(viewer)
+    body = client.get("/health?fresh=1").json()
+    assert body["checks"]["rpc"] == {**body["checks"]["rpc"], "ok": False, "critical": False,
+                                     "detail": "no endpoint configured"}
+    assert body["status"] != "healthy"
+
+
 def test_an_unwritable_backup_dir_makes_the_portal_unhealthy(client, settings, tmp_path):
     target = tmp_path / "ro"
     target.mkdir()
