@@ -33,7 +33,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/site /opt/site
 WORKDIR /app
-COPY --from=build /src/manage.py /src/gunicorn.conf.py ./
+COPY --from=build /src/manage.py /src/gunicorn.conf.py /src/mkdocs.yml ./
 COPY --from=build /src/opsportal ./opsportal
 COPY --from=build /src/common ./common
 COPY --from=build /src/accounts ./accounts

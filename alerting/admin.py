@@ -21,11 +21,12 @@ from common.secret_urls import SecretUrlAdminMixin
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "source", "condition_text", "for_seconds", "min_events",
-                    "severity", "actions", "depends_on", "enabled"]
+                    "severity", "actions", "depends_on", "enabled", "last_evaluated_at"]
     list_filter = ["source", "severity", "enabled"]
     search_fields = ["name", "metric_key"]
     list_select_related = ["depends_on"]
     raw_id_fields = ["depends_on"]
+    readonly_fields = ["last_evaluated_at"]
     actions = ["new_url_token"]
 
     @admin.action(description="Inbound integrations: make a new URL token (shown once)")

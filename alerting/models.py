@@ -51,6 +51,9 @@ METRIC_KEYS = (
     "rpc_preferred_consecutive_failures",
     "rpc_endpoints_healthy", "heartbeats_late", "backup_database_stale",
     "backup_database_age_seconds", "perf_regressions",
+    # Issue 18: dependency probes, TLS certificates and API keys.
+    "dependency_down_count", "cert_min_days_left", "certs_expiring_count",
+    "api_keys_invalid_count",
     # 1 while the newest finished backup of the kind failed (alert rules only).
     *(f"backup_failed.{kind}" for kind in BACKUP_KINDS),
 )
@@ -119,6 +122,9 @@ class AlertRule(models.Model):
     inbound_token_prefix = models.CharField(max_length=16, blank=True, db_index=True,
                                             editable=False)
     inbound_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Set by each evaluation that ran to its end: "All monitoring operational" needs
+    # every enabled rule evaluated by the last minute loop, not just configured.
+    last_evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

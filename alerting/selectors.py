@@ -1,10 +1,17 @@
 """Reads for the API (alerts, rules, channels) and for launch readiness (the checklist's
 "Monitoring configured" verifier)."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from alerting.models import SEVERITY_RANK, Alert, AlertRule, NotificationChannel, Severity
+from alerting.models import (
+    SEVERITY_RANK,
+    Alert,
+    AlertRule,
+    Notification,
+    NotificationChannel,
+    Severity,
+)
 from alerting.services.alert_rules import PLAN_RULES
 
 
@@ -46,3 +53,16 @@ def alerting_configuration() -> dict:
                                 if not any(rank <= SEVERITY_RANK[Severity(r.severity)]
                                            for rank in ranks)),
     }
+
+
+def alert_rules_not_evaluated_since(*, since) -> list[str]:
+    """The enabled rules no evaluation has finished for since `since` (or ever)."""
+    return sorted(AlertRule.objects.filter(enabled=True)
+                  .filter(Q(last_evaluated_at__isnull=True) | Q(last_evaluated_at__lt=since))
+                  .values_list("name", flat=True))
+
+
+def notification_last_delivered() -> Notification | None:
+    """The latest message (an alert's or a channel test) an enabled channel accepted."""
+    return (Notification.objects.filter(delivered_at__isnull=False, channel__enabled=True)
+            .select_related("channel").order_by("-delivered_at").first())

@@ -20,7 +20,7 @@ CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
         ("infra-db-consolidated", "Database consolidated (≤3 DBs)", "database_consolidated", True),
         ("infra-monitoring-configured", "Monitoring configured", "monitoring_configured", True),
         ("infra-backups-automated", "Backups automated", "backups_automated", True),
-        ("infra-ssl-valid", "SSL certificates valid", None, True),
+        ("infra-ssl-valid", "SSL certificates valid", "ssl_certificates_valid", True),
     ]),
     ("Features", [
         ("feat-demo", "`/demo` bot 100% functional", "feature_demo", True),
@@ -56,12 +56,12 @@ CHECKLIST: list[tuple[str, list[tuple[str, str, str | None, bool]]]] = [
         ("deploy-env", "Environment variables set", "environment_configured", True),
         ("deploy-migrated", "Database migrated", "database_migrated", True),
         ("deploy-secrets", "Secrets configured", "secrets_configured", True),
-        ("deploy-api-keys", "API keys valid", "preflight_api_keys", True),
+        ("deploy-api-keys", "API keys valid", "api_keys_valid", True),
         ("deploy-health", "Health check passing", "health_check", True),
         ("deploy-monitoring", "Monitoring active", "scheduler_running", True),
     ]),
     ("Phase Exit Criteria", [
-        ("exit-monitoring", "All monitoring operational", "monitoring_configured", True),
+        ("exit-monitoring", "All monitoring operational", "monitoring_operational", True),
         ("exit-docs", "Documentation complete", "docs_built", True),
         ("exit-staging", "Staging deployment successful", "staging_deployed", True),
         ("exit-backup-recovery", "Backup & recovery tested", "restore_tested", True),

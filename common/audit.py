@@ -33,6 +33,12 @@ AUDITED_MODELS: dict[str, list[str]] = {
     "alerting.Silence": [],
     "monitoring.RpcEndpoint": [],
     "monitoring.RpcSwitch": [],
+    # Probe state columns change every minute; an API key's secret is left out entirely.
+    "monitoring.Dependency": ["probe_claimed_at", "last_probe_at", "last_ok", "last_status_code",
+                              "last_latency_ms", "last_reason", "consecutive_failures",
+                              "cert_expires_at", "cert_checked_at"],
+    "monitoring.ApiKey": ["secret", "check_claimed_at", "last_checked_at", "last_outcome",
+                          "last_reason", "last_success_at"],
     "checklist.ChecklistItem": [],
     "checklist.LaunchDecision": [],
     "checklist.Waiver": [],
@@ -57,11 +63,13 @@ MASKED_FIELDS: dict[str, list[str]] = {
     "accounts.ApiToken": ["key_hash"],
     "alerting.NotificationChannel": ["url"],
     "monitoring.RpcEndpoint": ["url"],
+    "monitoring.Dependency": ["url"],
 }
 MASK_CALLABLES = {
     "backups.DataStore": "common.redaction.mask_url",
     "alerting.NotificationChannel": "common.redaction.mask_url",
     "monitoring.RpcEndpoint": "common.redaction.mask_url",
+    "monitoring.Dependency": "common.redaction.mask_url",
 }
 
 

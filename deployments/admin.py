@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from deployments.models import Deployment, DeploymentCheckRun, PreflightRun, SmokeTestRun
+from deployments.models import (
+    Deployment,
+    DeploymentCheckRun,
+    DocsCheckRun,
+    PreflightRun,
+    SmokeTestRun,
+)
 
 
 def _results_table(results):
@@ -65,18 +71,33 @@ class SmokeTestRunAdmin(_CheckRunAdmin):
     pass
 
 
+@admin.register(DocsCheckRun)
+class DocsCheckRunAdmin(_CheckRunAdmin):
+    pass
+
+
 @admin.register(Deployment)
 class DeploymentAdmin(_ReadOnly, admin.ModelAdmin):
-    list_display = ["started_at", "environment", "version", "previous_version", "status",
-                    "load_rps", "load_p95_ms", "load_failures", "rollback_ok", "duration"]
-    list_filter = ["status", "environment", "rollback_ok"]
-    search_fields = ["version", "previous_version", "error"]
+    list_display = ["started_at", "environment", "version", "origin", "previous_version",
+                    "status", "load_requests", "load_rps", "load_p95_ms", "load_failures",
+                    "rollback_ok", "duration"]
+    list_filter = ["imported", "status", "environment", "rollback_ok"]
+    search_fields = ["version", "previous_version", "error", "imported_by"]
     date_hierarchy = "started_at"
     inlines = [CheckRunInline]
-    fields = readonly_fields = ["environment", "version", "previous_version", "status",
+    fields = readonly_fields = ["origin", "environment", "version", "previous_version", "status",
                                 "started_at", "finished_at", "duration", "load_requests",
                                 "load_failures", "load_rps", "load_p95_ms", "rollback_ok",
                                 "error", "step_log"]
+
+    @admin.display(description="origin", ordering="imported")
+    def origin(self, obj):
+        # An imported record is shown, never counted: the badge says so where it is read.
+        if obj.imported:
+            return format_html('<span style="background:#b45309;color:#fff;padding:1px 6px;'
+                               'border-radius:3px" title="fed in with record_deployment; '
+                               'not launch evidence">imported</span> by {}', obj.imported_by)
+        return "recorded (make staging)"
 
     @admin.display(description="duration")
     def duration(self, obj):

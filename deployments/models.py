@@ -12,6 +12,7 @@ class CheckStatus(models.TextChoices):
 class CheckRunKind(models.TextChoices):
     PREFLIGHT = "preflight", "preflight"
     SMOKE = "smoke", "smoke test"
+    DOCS = "docs", "docs check"
 
 
 class DeploymentStatus(models.TextChoices):
@@ -40,12 +41,18 @@ class Deployment(models.Model):
     # Each step of the rehearsal in order: {"at", "step", "ok", "detail"}; appended only.
     steps = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # Fed in by hand (`record_deployment --json`), not seen by the portal while it ran:
+    # shown, never evidence for the launch checklist (docs/deployment.md).
+    imported = models.BooleanField(default=False)
+    imported_by = models.CharField(max_length=150, blank=True,
+                                   help_text="Who ran record_deployment (--by, or the OS user).")
 
     class Meta:
         ordering = ["-started_at"]
 
     def __str__(self):
-        return f"{self.environment} {self.version} ({self.status})"
+        return (f"{self.environment} {self.version} ({self.status})"
+                f"{' [imported]' if self.imported else ''}")
 
 
 class DeploymentCheckRun(models.Model):
@@ -92,6 +99,16 @@ class PreflightRun(DeploymentCheckRun):
     class Meta:
         proxy = True
         verbose_name = "preflight run"
+
+
+class DocsCheckRun(DeploymentCheckRun):
+    """The `check_docs` runs alone, for their own admin page."""
+
+    objects = _KindManager(CheckRunKind.DOCS)
+
+    class Meta:
+        proxy = True
+        verbose_name = "docs check run"
 
 
 class SmokeTestRun(DeploymentCheckRun):

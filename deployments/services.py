@@ -117,17 +117,23 @@ def _when(value: str) -> Any:
     return parse_datetime(value)
 
 
-def deployment_record(*, summary: dict) -> Deployment:
+def deployment_record(*, summary: dict, imported: bool = True,
+                      imported_by: str = "") -> Deployment:
     """Store a finished rehearsal described by `deploy/staging.py`'s JSON summary.
 
     The rehearsal runs against a throwaway database; this copies its outcome,
     and the preflight and smoke-test runs it made, into the portal's own.
+    Only `deploy/staging.py` itself records with imported=False; a summary fed in
+    any other way is imported (who by is required) and is never checklist evidence.
     """
+    if imported and not imported_by.strip():
+        raise ValueError("an imported deployment needs who imported it")
     with transaction.atomic():
         deployment = Deployment(
             environment=summary.get("environment", "staging"),
             version=summary["version"], previous_version=summary.get("previous_version", ""),
             started_at=_when(summary["started_at"]), steps=summary.get("steps", []),
+            imported=imported, imported_by=imported_by.strip()[:150] if imported else "",
         )
         deployment.full_clean()
         deployment.save()

@@ -121,14 +121,14 @@ class Scheduler(HealthCheck):
 class RpcActiveHealthy(HealthCheck):
     """The RPC endpoint the bot is told to use answered its last getHealth probe.
 
-    Passes until an endpoint is registered: the portal then has nothing to watch,
-    and the bot reports its own RPC in `rpc_status` events.
+    With no endpoint registered the check fails ("no endpoint configured"): the
+    portal cannot vouch for an RPC it does not know. Non-critical: degraded, not down.
     """
 
     def run(self):
         active = rpc_selectors.rpc_active()
         if active is None:
-            return
+            raise ServiceWarning("no endpoint configured")
         if active.last_probe_at is None:
             raise ServiceWarning(f"{active.name} has not been probed yet")
         if not active.healthy:

@@ -6,7 +6,15 @@ null (no data in the window) is left out, as Prometheus users expect.
 """
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    InfoMetricFamily,
+)
+from prometheus_client.utils import floatToGoString
+
+from monitoring.counters import HISTOGRAMS
 
 PREFIX = "opsportal_"
 HELP = {
@@ -40,12 +48,53 @@ HELP = {
     "rpc_endpoints_healthy": "RPC endpoints whose last getHealth probe succeeded",
     "backup_database_stale": "1 if the last database backup is older than schedule + grace",
     "backup_database_age_seconds": "Age of the last successful database backup in seconds",
+    "dependency_down_count": "Enabled dependencies whose last probes failed in a row",
+    "cert_min_days_left": "Days until the soonest TLS certificate expiry of the dependencies",
+    "certs_expiring_count": "Dependency certificates valid for fewer than CERT_EXPIRY_ALERT_DAYS",
+    "api_keys_invalid_count": "Enabled API keys whose last check was refused (401/403)",
 }
 
 
+# The true counters (monitoring/counters.py): name -> (help, label names).
+COUNTERS = {
+    "trades": ("Trades since the portal started counting, by venue, result and demo",
+               ["venue", "result", "demo"]),
+    "commands": ("Telegram commands, by command and result", ["command", "result"]),
+    "tp_triggers": ("Take-profit triggers", []),
+    "sl_triggers": ("Stop-loss triggers", []),
+    "partner_fees_sol": ("Partner fees collected, in SOL", []),
+    "events_ingested": ("Events stored (not synthetic), by type", ["type"]),
+}
+HISTOGRAM_HELP = {
+    "trade_confirmation_ms": "Confirmation time of successful trades in ms",
+    "vibe_duration_ms": "Duration of /vibe commands in ms",
+}
+
+
+def _counter_families(counters: dict):
+    for name, (help_text, labels) in COUNTERS.items():
+        family = CounterMetricFamily(PREFIX + name, help_text, labels=labels)
+        for label_values, value in counters.get(name, []):
+            family.add_metric([label_values.get(k, "") for k in labels], value)
+        if not labels and not counters.get(name):
+            family.add_metric([], 0.0)  # a counter exists from zero, not from its first event
+        yield family
+    for name, bounds in HISTOGRAMS.items():
+        per_bucket = {labels["le"]: value for labels, value in counters.get(f"{name}_bucket", [])}
+        cumulative, buckets = 0.0, []
+        for le in [*map(str, bounds), "+Inf"]:
+            cumulative += per_bucket.get(le, 0.0)
+            buckets.append((floatToGoString(float(le)), cumulative))  # le="500.0", as usual
+        total = sum(value for _, value in counters.get(f"{name}_sum", [])) or 0.0
+        family = HistogramMetricFamily(PREFIX + name, HISTOGRAM_HELP[name])
+        family.add_metric([], buckets=buckets, sum_value=total)
+        yield family
+
+
 class MetricsCollector:
-    def __init__(self, body: dict):
+    def __init__(self, body: dict, counters: dict | None = None):
         self.body = body
+        self.counters = counters
 
     def collect(self):
         body = self.body
@@ -68,14 +117,17 @@ class MetricsCollector:
                 usage.add_metric([api], value)
         yield usage
         yield from _performance_families(body.get("performance") or {})
+        yield from _dependency_families(body.get("dependencies") or {})
         if body.get("active_rpc"):
             yield InfoMetricFamily(PREFIX + "active_rpc", "The RPC endpoint in use",
                                    value={"name": body["active_rpc"]})
+        if self.counters is not None:
+            yield from _counter_families(self.counters)
 
 
-def prometheus_text(body: dict) -> bytes:
+def prometheus_text(body: dict, counters: dict | None = None) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(MetricsCollector(body))
+    registry.register(MetricsCollector(body, counters))
     return generate_latest(registry)
 
 
@@ -89,4 +141,19 @@ def _performance_families(perf: dict):
         for measurement, values in perf.items():
             if values.get(key) is not None:
                 family.add_metric([measurement], float(values[key]))
+        yield family
+
+
+def _dependency_families(deps: dict):
+    """Each dependency's last probe (up, down, latency, certificate days), by `name`."""
+    specs = (("up", "dependency_up", "1 if the dependency's last probe passed"),
+             ("down", "dependency_down", "1 if the dependency failed its last probes in a row"),
+             ("latency_ms", "dependency_latency_ms", "Latency of the dependency's last probe"),
+             ("cert_days_left", "dependency_cert_days_left",
+              "Days until the dependency's TLS certificate expires"))
+    for key, name, help_text in specs:
+        family = GaugeMetricFamily(PREFIX + name, help_text, labels=["name"])
+        for dep, values in deps.items():
+            if values.get(key) is not None:
+                family.add_metric([dep], float(values[key]))
         yield family

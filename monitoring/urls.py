@@ -1,7 +1,7 @@
 from django.urls import path
 
 from monitoring import views, views_performance
-from monitoring.api import events, health, heartbeats, metrics, rpc
+from monitoring.api import events, health, heartbeats, metrics, probes, rpc
 
 urlpatterns = [
     path("health", health.health_view, name="health"),
@@ -17,4 +17,6 @@ urlpatterns = [
          name="heartbeat-ping-exit"),
     path("api/v1/rpc/endpoints", rpc.RpcEndpointListView.as_view(), name="rpc-endpoints"),
     path("api/v1/rpc/active", rpc.RpcActiveView.as_view(), name="rpc-active"),
+    path("api/v1/dependencies", probes.DependencyListView.as_view(), name="dependencies"),
+    path("api/v1/api-keys", probes.ApiKeyListView.as_view(), name="api-keys"),
 ]

@@ -11,6 +11,7 @@ from monitoring.selectors.dashboard import (
     dashboard_uptime_days,
 )
 from monitoring.selectors.metrics import metrics_current
+from monitoring.selectors.probes import dependency_dashboard
 from monitoring.services.health import health_current
 
 
@@ -79,7 +80,14 @@ def dashboard(request):
                   for name, c in health["checks"].items()]
     days = _colored(dashboard_uptime_days(now=now))
     bot_days = _colored(dashboard_bot_days(now=now))
+    dependencies, bucket_starts = dependency_dashboard(now=now)
+    dep_labels = [t.strftime("%H:%M") for t in bucket_starts]
+    dependency_charts = [(f"{d['row'].name} latency", "ms",
+                          line_chart(d["latency"], labels=dep_labels,
+                                     reference=d["row"].latency_budget_ms))
+                         for d in dependencies]
     return render(request, "monitoring/dashboard.html", {
+        "dependencies": dependencies, "dependency_charts": dependency_charts,
         "title": "Health dashboard", "health": health, "components": components,
         "metrics": metrics, "kpis": _kpis(metrics), "charts": charts, "days": days,
         "bot_days": bot_days,

@@ -21,7 +21,15 @@ from common.scheduling import Schedule
 from monitoring.selectors.metrics import metrics_with_sample_counts
 from monitoring.selectors.performance import performance_alert_values
 from monitoring.selectors.rpc import rpc_switches_at
-from monitoring.services import bot_uptime, health, heartbeats, performance, rpc, snapshots
+from monitoring.services import (
+    bot_uptime,
+    health,
+    heartbeats,
+    performance,
+    probes,
+    rpc,
+    snapshots,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +78,20 @@ def step_rpc_probe(*, now: datetime.datetime) -> list[str]:
     return lines
 
 
+def step_dependency_probes(*, now: datetime.datetime) -> list[str]:
+    """The bot's dependencies (status, latency, certificates) and, hourly, its API keys."""
+    lines = []
+    found = probes.dependencies_probe(now=now)
+    if found:
+        failing = [p.dependency.name for p in found if not p.ok]
+        lines.append(f"dependencies: {len(found) - len(failing)}/{len(found)} ok"
+                     + (f" (failing: {', '.join(failing)})" if failing else ""))
+    checks = probes.api_keys_check(now=now)
+    if checks:
+        lines.append("api keys: " + ", ".join(f"{c.key.name} {c.outcome}" for c in checks))
+    return lines
+
+
 def step_backups(*, now: datetime.datetime) -> list[str]:
     """Backup runs and drills whose process died: failed, partial files removed."""
     return [f"backups: {line}" for line in backup_runs_reap(now=now)]
@@ -92,8 +114,9 @@ def step_alerts(*, now: datetime.datetime) -> list[str]:
 # fresh status; the performance check and the dead-backup reaper before alerts, which
 # read their regressions and failed runs; alerts last, on this minute's metrics.
 STEPS: list[Callable[..., list[str]]] = [
-    step_rpc_probe, step_heartbeats, step_health_sample, step_bot_uptime, step_metric_snapshot,
-    performance.step_performance, step_backups, step_repo_scans, step_alerts]
+    step_rpc_probe, step_dependency_probes, step_heartbeats, step_health_sample,
+    step_bot_uptime, step_metric_snapshot, performance.step_performance, step_backups,
+    step_repo_scans, step_alerts]
 
 
 def monitor_pass(*, now: datetime.datetime | None = None) -> list[str]:

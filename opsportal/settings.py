@@ -137,7 +137,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     )
     # pytest-django would otherwise use an in-memory database that the worker
     # and gunicorn processes started by the tests cannot see.
-    _db.setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test-opsportal.sqlite3")
+    # TEST_DATABASE_FILE moves it (check_docs runs the API examples on its own file, so
+    # it never meets a test run in the same checkout).
+    _db.setdefault("TEST", {})["NAME"] = env.str(
+        "TEST_DATABASE_FILE", default=str(VAR_DIR / "test-opsportal.sqlite3"))
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
@@ -186,6 +189,11 @@ STORAGES = {
 }
 # The MkDocs site (make docs) is served at /docs/ by StaticAndDocsMiddleware.
 DOCS_SITE_DIR = env.path("DOCS_SITE_DIR", default=str(VAR_DIR / "site"))
+# `manage.py check_docs`: the nav it expects built, its TTL as launch evidence, and how
+# long the API examples may run.
+DOCS_CONFIG_FILE = env.path("DOCS_CONFIG_FILE", default=str(BASE_DIR / "mkdocs.yml"))
+DOCS_CHECK_MAX_AGE_DAYS = env.int("DOCS_CHECK_MAX_AGE_DAYS", default=7)
+DOCS_CHECK_TIMEOUT_SECONDS = env.int("DOCS_CHECK_TIMEOUT_SECONDS", default=600)
 WHITENOISE_INDEX_FILE = True
 
 # --- The bot's repository (issue 17, codescans) -----------------------------
@@ -201,6 +209,21 @@ BOT_REPO_SCAN_TIMEOUT_SECONDS = env.int("BOT_REPO_SCAN_TIMEOUT_SECONDS", default
 # bot's HEAD moves past the commit it was made at.
 BOT_REPO_SCAN_MAX_AGE_HOURS = env.int("BOT_REPO_SCAN_MAX_AGE_HOURS", default=48)
 CI_EVIDENCE_MAX_AGE_DAYS = env.int("CI_EVIDENCE_MAX_AGE_DAYS", default=7)
+# Deployment evidence (docs/deployment.md) counts for this long after its run; only
+# runs the portal recorded itself count (make staging, manage.py preflight).
+STAGING_EVIDENCE_MAX_AGE_DAYS = env.int("STAGING_EVIDENCE_MAX_AGE_DAYS", default=7)
+LOAD_TEST_EVIDENCE_MAX_AGE_DAYS = env.int("LOAD_TEST_EVIDENCE_MAX_AGE_DAYS", default=7)
+ROLLBACK_EVIDENCE_MAX_AGE_DAYS = env.int("ROLLBACK_EVIDENCE_MAX_AGE_DAYS", default=14)
+PREFLIGHT_EVIDENCE_MAX_AGE_DAYS = env.int("PREFLIGHT_EVIDENCE_MAX_AGE_DAYS", default=7)
+# "All monitoring operational": a channel accepted a message (an alert or a test) this recently.
+MONITORING_CHANNEL_REACHED_MAX_AGE_DAYS = env.int("MONITORING_CHANNEL_REACHED_MAX_AGE_DAYS",
+                                                  default=7)
+# "Load test passed": at least this many requests, an error rate and a p95 within these.
+# 1 % is the plan's error target; the p95 is the portal's own HTTP latency under the
+# rehearsal's load (the plan's 500 ms is the bot's trade confirmation, not this).
+LOAD_TEST_MIN_REQUESTS = env.int("LOAD_TEST_MIN_REQUESTS", default=300)
+LOAD_TEST_MAX_ERROR_RATE = env.float("LOAD_TEST_MAX_ERROR_RATE", default=0.01)
+LOAD_TEST_MAX_P95_MS = env.float("LOAD_TEST_MAX_P95_MS", default=1500.0)
 # "Security scan clean": no finding of this severity or higher (high, medium or low).
 BOT_REPO_SECURITY_FAIL_SEVERITY = env.str("BOT_REPO_SECURITY_FAIL_SEVERITY", default="medium")
 # The largest report the bot's CI may upload (POST /api/v1/evidence/...), in bytes. The
@@ -349,6 +372,35 @@ PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 RPC_FAILBACK_AFTER_SECONDS = env.int("RPC_FAILBACK_AFTER_SECONDS", default=300)
 # Failed probes in a row of the active endpoint before it counts as down.
 RPC_DOWN_AFTER_FAILURES = env.int("RPC_DOWN_AFTER_FAILURES", default=2)
+# --- Dependency probes, TLS certificates and API keys (issue 18) ------------
+# Base URLs of what the bot depends on; bootstrap registers a dependency for each one
+# set (empty: none; tests point them at servers on 127.0.0.1). Real values in
+# docs/monitoring.md#dependencies.
+BAGS_API_URL = env.str("BAGS_API_URL", default="").rstrip("/")
+JUPITER_API_URL = env.str("JUPITER_API_URL", default="").rstrip("/")
+TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="").rstrip("/")
+SOLANA_RPC_URL = env.str("SOLANA_RPC_URL", default="")
+BOT_HEALTH_URL = env.str("BOT_HEALTH_URL", default="")
+# What each base URL's probe GETs (a cheap unauthenticated health path).
+BAGS_HEALTH_PATH = env.str("BAGS_HEALTH_PATH", default="/ping")
+JUPITER_HEALTH_PATH = env.str("JUPITER_HEALTH_PATH", default="/")
+TELEGRAM_HEALTH_PATH = env.str("TELEGRAM_HEALTH_PATH", default="/")
+# The cheapest authenticated GET of each provider, tried with the key in `x-api-key`
+# (Telegram's key is the bot token: {TELEGRAM_API_URL}/bot<token>/getMe).
+BAGS_KEY_CHECK_PATH = env.str(
+    "BAGS_KEY_CHECK_PATH",
+    default="/api/v1/token-launch/lifetime-fees?tokenMint=So11111111111111111111111111111111111111112")
+JUPITER_KEY_CHECK_PATH = env.str(
+    "JUPITER_KEY_CHECK_PATH", default="/price/v3?ids=So11111111111111111111111111111111111111112")
+# CA bundle the probes verify certificates with (empty: the system's).
+PROBE_CA_BUNDLE = env.str("PROBE_CA_BUNDLE", default="")
+# Every probe of a pass runs in parallel; the pass waits this long at most in all.
+PROBE_DEADLINE_SECONDS = env.float("PROBE_DEADLINE_SECONDS", default=10.0)
+DEPENDENCY_DOWN_AFTER_FAILURES = env.int("DEPENDENCY_DOWN_AFTER_FAILURES", default=2)
+DEPENDENCY_PROBE_RETENTION_DAYS = env.int("DEPENDENCY_PROBE_RETENTION_DAYS", default=7)
+# A certificate valid for fewer days than this fires an alert and fails "SSL certificates valid".
+CERT_EXPIRY_ALERT_DAYS = env.int("CERT_EXPIRY_ALERT_DAYS", default=14)
+API_KEY_CHECK_EVERY_MINUTES = env.int("API_KEY_CHECK_EVERY_MINUTES", default=60)
 # An undelivered notification is retried by later evaluations up to this many times.
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 # Monitoring (issue 3): raw events, rollups, snapshots and pings are pruned after this.

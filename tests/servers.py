@@ -6,6 +6,7 @@ Each runs in a daemon thread and is stopped by the context manager.
 import contextlib
 import json
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -44,10 +45,12 @@ class RecordingServer:
     """An HTTP server that records every request and answers as told.
 
     `respond(method, path, body) -> (status, dict | str)` decides the answer;
-    the default is 200 {"ok": true}.
+    the default is 200 {"ok": true}. `respond_headers(method, path, body, headers)`,
+    if given, decides instead (e.g. by an API key header). `tls_cert` (a trustme
+    LeafCert) makes it an HTTPS server.
     """
 
-    def __init__(self, respond=None):
+    def __init__(self, respond=None, *, tls_cert=None, respond_headers=None):
         self.requests: list[dict] = []
         self.respond = respond or (lambda method, path, body: (200, {"ok": True}))
         outer = self
@@ -62,7 +65,9 @@ class RecordingServer:
                     body = raw.decode(errors="replace")
                 outer.requests.append({"method": self.command, "path": self.path,
                                        "headers": dict(self.headers), "body": body})
-                status, payload = outer.respond(self.command, self.path, body)
+                status, payload = (
+                    respond_headers(self.command, self.path, body, dict(self.headers))
+                    if respond_headers else outer.respond(self.command, self.path, body))
                 data = payload if isinstance(payload, bytes) else (
                     payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
                 self.send_response(status)
@@ -78,7 +83,17 @@ class RecordingServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd.handle_error = lambda request, address: None  # refused handshakes
+        scheme = "http"
+        if tls_cert is not None:
+            # `tls_cert`: a trustme LeafCert. The handshake runs in each request's thread
+            # (not on accept), so a client that refuses the certificate blocks nobody.
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls_cert.configure_cert(context)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True,
+                                                    do_handshake_on_connect=False)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self):
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

@@ -48,6 +48,16 @@ PLAN_RULES = [
     dict(name="Performance regression", metric_key="perf_regressions", operator=">",
          threshold=0, for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
          labels={"component": "performance"}, runbook_url=f"{RB}#performance-regression"),
+    # Issue 18: what the bot depends on; each notification names the offenders.
+    dict(name="Dependency down", metric_key="dependency_down_count", operator=">",
+         threshold=0, for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
+         labels={"component": "dependencies"}, runbook_url=f"{RB}#dependency-down"),
+    dict(name="TLS certificate expiring", metric_key="certs_expiring_count", operator=">",
+         threshold=0, for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
+         labels={"component": "dependencies"}, runbook_url=f"{RB}#certificate-expiring"),
+    dict(name="API key invalid", metric_key="api_keys_invalid_count", operator=">",
+         threshold=0, for_seconds=0, severity=Severity.PAGE, actions=[Action.PAGE],
+         labels={"component": "dependencies"}, runbook_url=f"{RB}#api-key-invalid"),
 ]
 EDITABLE = ("name", "metric_key", "operator", "threshold", "for_seconds", "min_events",
             "severity", "actions", "labels", "depends_on", "runbook_url", "renotify_seconds",

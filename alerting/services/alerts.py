@@ -39,6 +39,7 @@ from incidents.models import TimelineKind
 from monitoring.selectors import alert_state
 from monitoring.selectors.metrics import metric_lookup
 from monitoring.selectors.performance import performance_regression_lines
+from monitoring.selectors.probes import probe_alert_lines
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def _message(alert: Alert, kind: str, now: datetime,
     if rule.metric_key.startswith(BACKUP_FAILED):
         lines += alert_state.backup_alert_lines(kind=rule.metric_key[len(BACKUP_FAILED):],
                                                 now=now)
+    lines += probe_alert_lines(metric_key=rule.metric_key, now=now)
     lines += [f"Action {o}" for o in outcomes]
     lines.append(f"Runbook: {notify.runbook_link(rule.runbook_url) or '(none)'}")
     lines.append(f"Alert: {settings.PORTAL_URL}/admin/alerting/alert/{alert.pk}/change/")
@@ -356,19 +358,24 @@ def alert_rules_evaluate(*, now: datetime, values: Mapping[str, Any],
     rules = [r for r in rules if not r.is_inbound]
     silences = list(Silence.objects.filter(starts_at__lte=now, ends_at__gt=now)
                     .select_related("rule"))
+    evaluated = []
     for rule in rules:
         try:
             lines += alert_rule_evaluate(rule=rule, now=now, values=values, samples=samples,
                                          silences=silences)
+            evaluated.append(rule.pk)
         except Exception:
             logger.exception("evaluating rule %s failed", rule.name)
             lines.append(f"{rule.name}: evaluation failed (see log)")
     for rule in inbound:  # their alerts arrive from outside; here: escalation, expiry
         try:
             lines += inbound_rule_tick(rule=rule, now=now, silences=silences)
+            evaluated.append(rule.pk)
         except Exception:
             logger.exception("ticking inbound rule %s failed", rule.name)
             lines.append(f"{rule.name}: tick failed (see log)")
+    # update(), not save(): updated_at is the rule's edit time, not its evaluation's.
+    AlertRule.objects.filter(pk__in=evaluated).update(last_evaluated_at=now)
     retried = notify.notifications_retry(now=now)
     if retried:
         lines.append(f"notifications: {retried} retried and delivered")

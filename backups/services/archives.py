@@ -189,7 +189,11 @@ def config_export(*, dest: Path, progress: Progress) -> dict:
 def logs_archive(*, dest: Path, progress: Progress) -> tuple[dict, Callable[[], None]]:
     """Compress every file of LOG_DIR; after publishing, rotate what was archived."""
     root = Path(settings.LOG_DIR)
-    entries = _file_entries(root) if root.is_dir() else []
+    # A missing folder is a misconfiguration, not "no logs": an empty archive would be
+    # a successful backup of nothing.
+    if not root.is_dir():
+        raise BackupError(f"LOG_DIR {root} is not a directory")
+    entries = _file_entries(root)
     entries = [(n, p) for n, p in entries if not p.name.startswith(".")]
     files, done = {}, 0
     with tarfile.open(dest, "w:gz") as tar:

@@ -20,22 +20,31 @@ RESTORE_DRILL_MAX_AGE = timedelta(days=7)
 
 @verifier("backups_automated")
 def backups_automated(now: datetime) -> Result:
-    """Every kind's schedule is enabled and its last successful run is within schedule + grace."""
+    """Every kind's schedule is enabled, its last successful run is within schedule + grace,
+    and that run came from the schedule (a manual backup proves nothing is automated)."""
     schedules = backup_schedules_enabled()
     disabled = sorted(kind for kind, enabled in schedules.items() if not enabled)
     stale = []
     notes = []
+    not_scheduled = []
     for kind in sorted(schedules):
         fresh, note = backup_is_fresh(kind=kind, now=now)
         notes.append(note)
         if not fresh:
             stale.append(note)
+            continue
+        last = backup_last_success(kind=kind)
+        if last is not None and last.trigger != "schedule":
+            not_scheduled.append(f"{kind} (#{last.pk}, {last.trigger})")
     evidence = backup_last_success(kind="database")
     if disabled:
         return False, f"schedule disabled for: {', '.join(disabled)}", evidence
     if stale:
         return False, "; ".join(stale), evidence
-    return True, "every schedule enabled; " + "; ".join(notes), evidence
+    if not_scheduled:
+        return False, ("latest successful run not from the schedule: "
+                       + ", ".join(not_scheduled)), evidence
+    return True, "every schedule enabled and ran; " + "; ".join(notes), evidence
 
 
 def _stores_lacking_a_drill(now: datetime) -> list[str]:

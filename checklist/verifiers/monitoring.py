@@ -1,9 +1,10 @@
-"""Verifiers reading monitoring: /health and the scheduler's heartbeat."""
+"""Verifiers reading monitoring: /health, the scheduler's heartbeat, and the dependency
+probes (TLS certificates, API keys)."""
 
 from datetime import datetime, timedelta
 
 from checklist.verifiers import Result, verifier
-from monitoring.selectors import scheduler_last_seen
+from monitoring.selectors import probes, scheduler_last_seen
 from monitoring.services.health import health_evaluate
 
 SCHEDULER_FRESH_FOR = timedelta(seconds=120)
@@ -17,8 +18,9 @@ def health_check(now: datetime) -> Result:
     detail = f"/health {code} {body['status']}"
     if failing:
         detail += " (" + "; ".join(failing) + ")"
-    # degraded (only non-critical checks failing) still answers 200: passing.
-    return code == 200, detail, None
+    # "Passing" means healthy: degraded answers 200 for load balancers, but a failing
+    # non-critical check (RPC, websocket, disk) is still a failing check.
+    return code == 200 and body["status"] == "healthy", detail, None
 
 
 @verifier("scheduler_running")
@@ -30,3 +32,17 @@ def scheduler_running(now: datetime) -> Result:
     if age > SCHEDULER_FRESH_FOR.total_seconds():
         return False, f"last scheduler heartbeat {int(age)} s ago", None
     return True, f"scheduler heartbeat {int(max(age, 0))} s ago", None
+
+
+@verifier("ssl_certificates_valid")
+def ssl_certificates_valid(now: datetime) -> Result:
+    """Every https dependency's fresh probe shows a certificate valid > CERT_EXPIRY_ALERT_DAYS."""
+    verdict = probes.certificates_verdict(now=now)
+    return verdict.ok, verdict.detail, None
+
+
+@verifier("api_keys_valid")
+def api_keys_valid(now: datetime) -> Result:
+    """Every enabled API key succeeded with its provider within the last hour."""
+    verdict = probes.api_keys_verdict(now=now)
+    return verdict.ok, verdict.detail, None

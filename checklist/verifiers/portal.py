@@ -4,8 +4,7 @@
 """
 
 import os
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -17,14 +16,16 @@ from common.deploy_rules import (
     environment_missing,
     secret_key_is_placeholder,
 )
+from deployments.selectors import docs_examples_latest, docs_site_results
 
-# The four guides of the plan's Task 2, as MkDocs builds them (use_directory_urls).
+# The four guides of the plan's Task 2, as `check_docs` names its page checks.
 DOC_PAGES = {
-    "user-guide": "user-guide/index.html",
-    "api-reference": "api-reference/index.html",
-    "developer-guide": "developer-guide/index.html",
-    "runbook": "runbook/index.html",
+    "user-guide": "page user-guide",
+    "api-reference": "page api-reference",
+    "developer-guide": "page developer-guide",
+    "runbook": "page runbook",
 }
+API_EXAMPLES = "api examples"
 
 
 @verifier("database_migrated")
@@ -37,37 +38,63 @@ def database_migrated(now: datetime) -> Result:
     return True, "every migration is applied", None
 
 
-def _docs_missing(pages: list[str]) -> list[str]:
-    site = Path(settings.DOCS_SITE_DIR)
-    return [p for p in pages if not (site / p).is_file()]
+def _api_examples(now: datetime) -> tuple[dict, object | None]:
+    """The API examples' result from the latest `check_docs` run that ran them."""
+    run = docs_examples_latest(name=API_EXAMPLES)
+    if run is None:
+        return {"name": API_EXAMPLES, "status": "fail",
+                "detail": "never run (manage.py check_docs)"}, None
+    result = next(r for r in run.results if r["name"] == API_EXAMPLES)
+    ttl = settings.DOCS_CHECK_MAX_AGE_DAYS
+    age = now - run.finished_at
+    if age > timedelta(days=ttl):
+        return {**result, "status": "fail",
+                "detail": f"stale: {age.days} days old, TTL {ttl}"}, run
+    return result, run
 
 
-def _docs_result(pages: list[str]) -> Result:
-    missing = _docs_missing(pages)
-    site = settings.DOCS_SITE_DIR
-    if missing:
-        return False, f"missing from the built site {site}: {', '.join(missing)}", None
-    return True, f"built at {site}: {', '.join(pages)} (served at /docs/)", None
+def _docs_result(now: datetime, names: list[str] | None) -> Result:
+    """The built site checked now, and the API examples as `check_docs` last ran them:
+    the named checks (None: every one) must pass."""
+    results = docs_site_results()
+    run = None
+    if names is None or API_EXAMPLES in names:
+        examples, run = _api_examples(now)
+        results.append(examples)
+    by_name = {r["name"]: r for r in results}
+    # A site that is not there at all fails every item with that one reason.
+    wanted = list(by_name) if names is None or set(by_name) & {"nav", "site"} else names
+    problems = []
+    for name in wanted:
+        result = by_name.get(name)
+        if result is None:
+            problems.append(f"{name}: not in mkdocs.yml's nav")
+        elif result["status"] != "pass":
+            problems.append(f"{name}: {result.get('detail') or result['status']}")
+    if problems:
+        return False, "; ".join(problems), run
+    return True, "; ".join(f"{n}: {by_name[n].get('detail', '')}" for n in wanted), run
 
 
 @verifier("docs_built")
 def docs_built(now: datetime) -> Result:
-    return _docs_result(["index.html", *DOC_PAGES.values()])
+    # Every nav page built with its title, no broken internal link, the API examples pass.
+    return _docs_result(now, None)
 
 
 @verifier("docs_user_guide")
 def docs_user_guide(now: datetime) -> Result:
-    return _docs_result([DOC_PAGES["user-guide"]])
+    return _docs_result(now, [DOC_PAGES["user-guide"], "internal links"])
 
 
 @verifier("docs_api_reference")
 def docs_api_reference(now: datetime) -> Result:
-    return _docs_result([DOC_PAGES["api-reference"]])
+    return _docs_result(now, [DOC_PAGES["api-reference"], API_EXAMPLES])
 
 
 @verifier("docs_runbook")
 def docs_runbook(now: datetime) -> Result:
-    return _docs_result([DOC_PAGES["runbook"]])
+    return _docs_result(now, [DOC_PAGES["runbook"], "internal links"])
 
 
 @verifier("environment_configured")

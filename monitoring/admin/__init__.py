@@ -4,6 +4,7 @@ from monitoring.admin import (  # noqa: F401
     health_samples,
     heartbeats,
     performance,
+    probes,
     rpc,
     scheduler,
 )

@@ -7,6 +7,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from monitoring.counters import counters_read
 from monitoring.prometheus import prometheus_text
 from monitoring.selectors.metrics import metrics_current
 from monitoring.selectors.performance import performance_summary
@@ -23,7 +24,9 @@ class PrometheusRenderer(BaseRenderer):
         response = (renderer_context or {}).get("response")
         if response is not None and response.status_code != 200:
             return json.dumps(data).encode()  # defence in depth: errors are JSON (below)
-        return prometheus_text(data)
+        # The true counters and histograms exist in the Prometheus text only: JSON keeps
+        # the contract's windows.
+        return prometheus_text(data, counters_read())
 
 
 class MetricsView(APIView):

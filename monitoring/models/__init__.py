@@ -1,5 +1,5 @@
 # One module per aggregate; every model is imported here for Django.
-from monitoring.models.events import Event, EventRollup
+from monitoring.models.events import Event, EventCounter, EventRollup
 from monitoring.models.health_samples import (
     ComponentState,
     HealthStatus,
@@ -8,14 +8,23 @@ from monitoring.models.health_samples import (
 )
 from monitoring.models.heartbeats import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
 from monitoring.models.performance import Baseline, MeasurementRollup, PerformanceRegression
+from monitoring.models.probes import (
+    ApiKey,
+    ApiKeyCheck,
+    Dependency,
+    DependencyProbe,
+    KeyOutcome,
+    Provider,
+)
 from monitoring.models.rpc import RpcEndpoint, RpcProbe, RpcSwitch
 from monitoring.models.scheduler import SchedulerHeartbeat
 from monitoring.models.uptime import BotMinute, BotState
 
 __all__ = [
-    "Baseline", "BotMinute", "BotState", "ComponentState", "Event", "EventRollup",
-    "HealthStatus", "Heartbeat", "HeartbeatPing", "HeartbeatStatus", "MeasurementRollup",
-    "MetricSnapshot",
+    "ApiKey", "ApiKeyCheck", "Baseline", "BotMinute", "BotState", "ComponentState",
+    "Dependency", "DependencyProbe", "Event", "EventCounter", "EventRollup", "HealthStatus",
+    "Heartbeat", "HeartbeatPing", "HeartbeatStatus", "KeyOutcome", "MeasurementRollup",
+    "MetricSnapshot", "Provider",
     "PerformanceRegression", "PingKind", "RpcEndpoint", "RpcProbe", "RpcSwitch",
     "SchedulerHeartbeat", "UptimeSample",
 ]

@@ -55,3 +55,24 @@ class EventRollup(models.Model):
 
     def __str__(self):
         return f"{self.start:%Y-%m-%d %H:%M:%S} +{self.seconds}s ({self.events} events)"
+
+
+class EventCounter(models.Model):
+    """A Prometheus counter that only ever grows: one row per metric and label set.
+
+    Incremented in the ingestion transaction, never pruned, so `rate()` and
+    `increase()` over /metrics work whatever the event retention (rollups and raw
+    events are pruned; a counter computed from them would fall).
+    """
+
+    name = models.CharField(max_length=64)
+    labels = models.CharField(max_length=200, blank=True,
+                              help_text='canonical "k=v,k=v", sorted by key')
+    value = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "labels"],
+                                               name="mon_counter_name_labels")]
+
+    def __str__(self):
+        return f"{self.name}{{{self.labels}}} {self.value:g}"

@@ -1,9 +1,10 @@
-"""State keys the alert rules watch beside /metrics: RPC and backup freshness."""
+"""State keys the alert rules watch beside /metrics: RPC, backup freshness, dependency
+probes, certificates and API keys."""
 
 from datetime import datetime
 
 from backups import selectors as backup_selectors
-from monitoring.selectors import rpc
+from monitoring.selectors import probes, rpc
 
 
 def backup_state_values(*, now: datetime) -> dict:
@@ -41,4 +42,5 @@ def backup_alert_lines(*, kind: str, now: datetime) -> list[str]:
 
 
 def alert_state_values(*, now: datetime) -> dict:
-    return {**rpc.rpc_state_values(), **backup_state_values(now=now)}
+    return {**rpc.rpc_state_values(), **backup_state_values(now=now),
+            **probes.probe_state_values(now=now)}

@@ -164,7 +164,7 @@ def _compute(now: datetime.datetime) -> tuple[dict, dict]:
         "portal_uptime_24h": portal["uptime_24h"],
         "portal_uptime_30d": portal["uptime_30d"],
         "heartbeats_late": len(heartbeats_overdue(now=now)),
-        **state,  # rpc_* and backup_* keys alert rules watch
+        **state,  # rpc_*, backup_*, dependency, certificate and API-key keys alert rules watch
     }
     counts = {
         "trades_per_hour": hour.trades,

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.scheduling import Schedule
+from monitoring.counters import counter_increments, counters_add
 from monitoring.models import (
     BotMinute,
     Event,
@@ -145,6 +146,7 @@ def events_ingest(*, events: list[tuple[dict, datetime.datetime]]) -> tuple[int,
                    if by_id[ident][0].get("synthetic") is not True]
         if counted:
             _rollups_merge(_tally_buckets(counted))
+            counters_add(counter_increments(event for event, _ in counted))
     return len(new_ids), len(events) - len(new_ids)
 
 

@@ -229,7 +229,8 @@ def test_a_silence_that_ends_while_still_firing_sends_the_page_then(
 
 def test_trade_failures_are_held_back_while_the_active_rpc_endpoint_is_down(
         plan_rules, page_channel, webhook):
-    down = {"rpc_active_consecutive_failures": 2, "rpc_preferred_consecutive_failures": 2, "error_rate": 0.5, "trade_success_rate": 0.5}
+    down = {"rpc_active_consecutive_failures": 2, "rpc_preferred_consecutive_failures": 2,
+            "error_rate": 0.5, "trade_success_rate": 0.5}
     for minute in range(0, 11):
         tick(minute, down)
     titles = [m["title"] for m in webhook.messages()]
@@ -321,7 +322,9 @@ def test_bootstrap_creates_the_plans_rules_once_and_keeps_operator_edits(plan_ru
                           "Database backup stale", "Heartbeat late", "Performance regression",
                           # one per backup kind (tests/alerting/test_backup_alerts.py)
                           "Database backup failed", "Wallet keys backup failed",
-                          "Configuration backup failed", "Logs backup failed"}
+                          "Configuration backup failed", "Logs backup failed",
+                          # issue 18: dependencies, certificates, API keys
+                          "Dependency down", "TLS certificate expiring", "API key invalid"}
     e = rules["Error rate high"]
     assert (e.metric_key, e.operator, e.threshold, e.for_seconds, e.severity, e.actions) == (
         "error_rate", ">", 0.05, 300, "page", ["page"])
@@ -331,8 +334,8 @@ def test_bootstrap_creates_the_plans_rules_once_and_keeps_operator_edits(plan_ru
     assert rules["Trade success rate low"].actions == ["open_incident", "notify"]
     assert rules["Trades without TP/SL"].severity == "page"
     AlertRule.objects.filter(pk=e.pk).update(threshold=0.1)
-    assert alert_rules_bootstrap() == ["alert rules: 12 (0 new)"]
-    assert AlertRule.objects.count() == 12
+    assert alert_rules_bootstrap() == ["alert rules: 15 (0 new)"]
+    assert AlertRule.objects.count() == 15
     assert AlertRule.objects.get(pk=e.pk).threshold == 0.1
 
 

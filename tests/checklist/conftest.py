@@ -8,7 +8,6 @@ from checklist.models import ChecklistItem, ItemStatus
 from checklist.services import checklist_bootstrap
 from checklist.services.items import checklist_item_set_status
 from checklist.services.waivers import waiver_approve, waiver_request
-from checklist.verifiers.portal import DOC_PAGES
 from tests.monitoring.conftest import page_channel, webhook  # noqa: F401  (fixtures)
 
 
@@ -19,13 +18,27 @@ def plan(db):
 
 
 @pytest.fixture
-def docs_site(tmp_path, settings):
-    """A built MkDocs site with the index and the four guides."""
+def docs_site(tmp_path, settings, db):
+    """A built MkDocs site (every nav page of mkdocs.yml, titled as MkDocs titles them)
+    and a recorded `check_docs` run whose API examples passed."""
+    import yaml
+    from django.utils import timezone
+
+    from deployments.docs_check import built_path, nav_pages
+    from deployments.models import CheckRunKind
+    from deployments.services import CheckResult, check_run_record
+
+    config = yaml.safe_load(open(settings.DOCS_CONFIG_FILE))
     site = tmp_path / "site"
-    for page in ["index.html", *DOC_PAGES.values()]:
-        (site / page).parent.mkdir(parents=True, exist_ok=True)
-        (site / page).write_text("<html>built</html>")
+    for title, source in nav_pages(config):
+        page = site / built_path(source)
+        page.parent.mkdir(parents=True, exist_ok=True)
+        name = "opsportal" if page.name == "index.html" and page.parent == site else \
+            f"{title} - opsportal"
+        page.write_text(f"<html><head><title>{name}</title></head><body>built</body></html>")
     settings.DOCS_SITE_DIR = str(site)
+    check_run_record(kind=CheckRunKind.DOCS, target="test", started_at=timezone.now(),
+                     results=[CheckResult("api examples", "pass", "2 passed in 9.1s")])
     return site
 
 

@@ -10,6 +10,7 @@ from django_celery_beat.models import PeriodicTask
 
 from backups.models import BackupRun, RestoreDrill
 from backups.services import backup_run_now, backups_bootstrap, restore_drill_run
+from backups.tasks import backup_scheduled
 from checklist.models import ChecklistItem, ChecklistItemEvent, ItemStatus, LaunchStep, StepStatus
 from checklist.services.launch import (
     launch_ensure,
@@ -29,8 +30,10 @@ def item(key):
 @pytest.fixture
 def backed_up(plan, backup_env):
     backups_bootstrap()
-    runs = {kind: backup_run_now(kind=kind) for kind in ["database", "wallet_keys", "config",
-                                                          "logs"]}
+    # What beat runs: the schedule's own task (a manual backup does not count as automated).
+    for kind in ["database", "wallet_keys", "config", "logs"]:
+        backup_scheduled(kind)
+    runs = {run.kind: run for run in BackupRun.objects.all()}
     assert {r.status for r in runs.values()} == {"succeeded"}, [r.error for r in runs.values()]
     drill = restore_drill_run(run=runs["database"])
     assert drill.verdict == "passed", drill.reason
@@ -53,6 +56,24 @@ def test_a_real_backup_and_drill_then_verify_checklist_tick_the_backup_items(bac
     assert "PASS  [Phase Exit Criteria] Backup & recovery tested" in out.getvalue()
     snapshot = item("exit-backup-recovery").verifications.get()
     assert snapshot.evidence_object == drill
+
+
+def test_manual_backups_do_not_make_backups_automated(plan, backup_env):
+    backups_bootstrap()
+    for kind in ["database", "wallet_keys", "config", "logs"]:
+        assert backup_run_now(kind=kind).status == "succeeded"
+    checklist_verify()
+    detail = item("infra-backups-automated").verifications.get().detail
+    assert item("infra-backups-automated").status == ItemStatus.TODO
+    assert detail.startswith("latest successful run not from the schedule: config (#")
+    assert "database (#" in detail and ", command)" in detail
+
+
+def test_a_log_backup_of_a_missing_folder_fails(backup_env, settings, tmp_path):
+    settings.LOG_DIR = str(tmp_path / "no-such-logs")
+    run = backup_run_now(kind="logs")
+    assert run.status == "failed"
+    assert "is not a directory" in run.error
 
 
 def test_a_disabled_backup_schedule_turns_backups_automated_back(backed_up):

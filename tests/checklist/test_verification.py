@@ -36,7 +36,10 @@ def test_passing_verifiers_tick_their_items_with_evidence_and_store_each_result(
     scheduler_heartbeat_record()
     now = timezone.now()
     checklist_verify(now=now)
-    for key in ["deploy-migrated", "deploy-health",
+    # Degraded (no RPC endpoint, no websocket report, no backup) is not "passing".
+    assert item("deploy-health").status == ItemStatus.TODO
+    assert "/health 200 degraded" in item("deploy-health").verifications.get().detail
+    for key in ["deploy-migrated",
                 "deploy-monitoring", "doc-user-guide", "doc-api", "doc-runbook", "exit-docs"]:
         it = item(key)
         assert it.status == ItemStatus.DONE, key

@@ -69,7 +69,7 @@ def test_a_finished_deployment_cannot_finish_or_log_again():
 
 
 def test_a_rehearsal_summary_becomes_a_deployment_with_its_check_runs():
-    deployment = deployment_record(summary=summary())
+    deployment = deployment_record(summary=summary(), imported=False)
     assert deployment.status == DeploymentStatus.SUCCEEDED
     assert (deployment.load_rps, deployment.load_p95_ms, deployment.rollback_ok) == (30.5, 41.0,
                                                                                      True)
@@ -89,7 +89,7 @@ def test_record_deployment_rejects_a_broken_summary_in_one_line(tmp_path):
 
 @pytest.mark.parametrize("model", ["deployment", "preflightrun", "smoketestrun"])
 def test_the_admin_lists_searches_and_shows_each_record(client, portal_admin, model):
-    deployment = deployment_record(summary=summary())
+    deployment = deployment_record(summary=summary(), imported=False)
     client.force_login(portal_admin)
     changelist = reverse(f"admin:deployments_{model}_changelist")
     assert client.get(changelist).status_code == 200
@@ -100,3 +100,26 @@ def test_the_admin_lists_searches_and_shows_each_record(client, portal_admin, mo
     assert page.status_code == 200
     assert b"healthy" in page.content or b"provision" in page.content
     assert client.get(reverse(f"admin:deployments_{model}_add")).status_code == 403
+
+
+def test_make_staging_records_its_rehearsal_as_seen_and_the_command_only_imports(tmp_path):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("staging", root / "deploy" / "staging.py")
+    staging = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(staging)
+    recorded = staging.record_in_portal(summary())
+    assert not recorded.imported and recorded.imported_by == ""
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(summary()))
+    call_command("record_deployment", "--json", str(path), "--by", "alice")
+    imported = Deployment.objects.exclude(pk=recorded.pk).get()
+    assert imported.imported and imported.imported_by == "alice"
+    assert str(imported).endswith("[imported]")
+    with pytest.raises(ValueError, match="needs who imported it"):
+        deployment_record(summary=summary(), imported=True, imported_by=" ")

@@ -124,16 +124,30 @@ def test_a_smoke_test_against_a_running_portal_changes_no_number(gunicorn, make_
     before = _numbers_of(metrics_current(now=now))
     token = make_token("read,ingest")
     with gunicorn() as base:
+        served_before = _served_metrics(base, token)
         try:
             call_command("smoke_test", "--base-url", base, "--token", token)
         except SystemExit as exc:
             assert exc.code in (0, None)
+        # The body the dashboard and the bot's operators read, over HTTP, before and after.
+        assert _served_metrics(base, token) == served_before
     smoke = Event.objects.get(id__startswith="smoke-")
     assert smoke.synthetic
     assert _numbers_of(metrics_current(now=now)) == before
     later = timezone.now()
     alerts_tick(now=later, values=metrics_current(now=later))
     assert not Alert.objects.filter(rule__name="Trades without TP/SL").exists()
+
+
+def _served_metrics(base: str, token: str) -> dict:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"{base}/metrics",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = json.loads(response.read())
+    return {k: v for k, v in body.items() if k not in ("timestamp", "generated_at", "now")}
 
 
 def _numbers_of(values: dict) -> dict:

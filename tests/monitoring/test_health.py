@@ -25,8 +25,8 @@ def test_health_has_the_contract_shape_and_is_degraded_before_the_scheduler_runs
         assert body["checks"][name]["ok"] is True
         assert body["checks"][name]["critical"] is True
     scheduler = body["checks"]["scheduler"]
-    assert scheduler == {**scheduler, "ok": False, "critical": False,
-                         "detail": "the scheduler has not run yet (no beat has held the scheduler lease yet)"}
+    assert scheduler == {**scheduler, "ok": False, "critical": False, "detail": (
+        "the scheduler has not run yet (no beat has held the scheduler lease yet)")}
     assert isinstance(scheduler["duration_ms"], float)
 
 
@@ -47,6 +47,14 @@ def test_health_is_healthy_once_the_scheduler_the_bot_and_a_backup_report_in(
     assert body["status"] == "healthy", body
     assert set(body["checks"]) >= {"database", "cache", "storage", "scheduler", "websocket",
                                    "heartbeats", "backups"}
+
+
+def test_no_rpc_endpoint_configured_is_a_failing_check_not_a_pass(client, viewer):
+    client.force_login(viewer)
+    body = client.get("/health?fresh=1").json()
+    assert body["checks"]["rpc"] == {**body["checks"]["rpc"], "ok": False, "critical": False,
+                                     "detail": "no endpoint configured"}
+    assert body["status"] != "healthy"
 
 
 def test_an_unwritable_backup_dir_makes_the_portal_unhealthy(client, settings, tmp_path):

@@ -8,10 +8,17 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from backups.services.runs import backup_run_now
-from monitoring.models import ComponentState, MetricSnapshot, SchedulerHeartbeat, UptimeSample
+from monitoring.models import (
+    ComponentState,
+    MetricSnapshot,
+    RpcEndpoint,
+    SchedulerHeartbeat,
+    UptimeSample,
+)
 from monitoring.services.health import health_memory_clear, health_refresh
 from opsportal.minute import monitor_pass
 from tests.monitoring.events import ev, ingest
+from tests.servers import RecordingServer
 
 # The stored state is read in a separate thread (its own connection): commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,14 +26,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def make_healthy(backup_dir):
-    """Everything /health looks at reports in: scheduler, bot websocket, a real backup."""
+    """Everything /health looks at reports in: scheduler, bot websocket, a real backup,
+    and an RPC endpoint (a real one on loopback) that answered its probe."""
+    with RecordingServer(lambda m, p, b: (200, {"jsonrpc": "2.0", "id": 1,
+                                                "result": "ok"})) as rpc:
+        def make():
+            SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
+            RpcEndpoint.objects.create(name="primary", url=rpc.url + "/", is_active=True,
+                                       last_probe_at=timezone.now(),
+                                       healthy_since=timezone.now())
+            ingest([ev("ws_status", connected=True)])
+            assert backup_run_now(kind="database").status == "succeeded"
 
-    def make():
-        SchedulerHeartbeat.objects.create(name="worker", last_seen_at=timezone.now())
-        ingest([ev("ws_status", connected=True)])
-        assert backup_run_now(kind="database").status == "succeeded"
-
-    return make
+        yield make
 
 
 def test_health_serves_the_refreshed_state_not_a_live_run(client, make_healthy):
@@ -101,7 +113,7 @@ def test_a_second_pass_in_the_same_minute_overwrites_the_uptime_sample():
     now = timezone.now().replace(second=5)
     monitor_pass(now=now)
     lines = monitor_pass(now=now.replace(second=40))
-    assert lines[0] == "health: degraded (failing: backups, scheduler, websocket)"
+    assert lines[0] == "health: degraded (failing: backups, rpc, scheduler, websocket)"
     assert UptimeSample.objects.count() == 1 and MetricSnapshot.objects.count() == 2
     assert UptimeSample.objects.get().up is True
 

@@ -28,6 +28,9 @@ KEYS = {
     "rpc_active_down", "rpc_active_consecutive_failures", "rpc_active_latency_ms",
     "rpc_preferred_consecutive_failures",
     "rpc_endpoints_healthy", "backup_database_stale", "backup_database_age_seconds",
+    # Dependency probes, TLS certificates and API keys (issue 18).
+    "dependency_down_count", "cert_min_days_left", "certs_expiring_count",
+    "api_keys_invalid_count", "dependencies",
 }
 
 
@@ -88,6 +91,9 @@ def test_it_computes_every_contract_number_exactly_for_a_known_event_set(now):
         "rpc_preferred_consecutive_failures": 0,
         "rpc_active_latency_ms": None, "rpc_endpoints_healthy": 0,
         "backup_database_stale": 1, "backup_database_age_seconds": None,
+        # No dependency or API key registered.
+        "dependency_down_count": 0, "cert_min_days_left": None, "certs_expiring_count": 0,
+        "api_keys_invalid_count": 0, "dependencies": {},
     }
     # The hour's successful confirmations are 100, 200, 300 ms: ranks 1, 1, 1.
     for name in ("p50", "p95", "p99"):
@@ -161,9 +167,10 @@ def test_confirmation_percentiles_through_ingestion_are_within_one_percent():
 
 def test_metrics_reads_a_bounded_number_of_rows(now, django_assert_max_num_queries):
     ingest(known_events(now))
-    # 5, plus 2 for alerting's state keys (RPC endpoints, the last database backup) and
-    # one each for the bot's uptime and the portal's own.
-    with django_assert_max_num_queries(9):
+    # 5, plus 2 for alerting's state keys (RPC endpoints, the last database backup),
+    # one each for the bot's uptime and the portal's own, and 2 for the dependency
+    # probes and API keys (issue 18).
+    with django_assert_max_num_queries(11):
         metrics_current(now=now)
 
 

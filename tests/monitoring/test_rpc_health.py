@@ -15,7 +15,9 @@ def rpc_check(client):
 
 
 def test_the_rpc_check_follows_the_active_endpoints_probes(client):
-    assert rpc_check(client)["ok"] is True  # nothing registered: nothing to watch
+    # Nothing registered: the portal cannot vouch for any RPC (issue 19.5).
+    assert (rpc_check(client)["ok"], rpc_check(client)["detail"]) == (False,
+                                                                      "no endpoint configured")
     with rpc_server() as server:
         endpoint = rpc.rpc_endpoint_create(name="primary", url=server.url)
         assert rpc_check(client)["detail"] == "primary has not been probed yet"

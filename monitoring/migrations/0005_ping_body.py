@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0002_bot_minute'),
+        ('monitoring', '0004_event_counters'),
     ]
 
     operations = [
