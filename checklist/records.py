@@ -4,6 +4,7 @@ Markdown), the live waivers, and the history of the verdict. Reads only."""
 from django.utils import timezone
 
 from checklist.models import ChecklistItemEvent, LaunchDecision, VerdictEvent, Waiver
+from deployments.selectors import deployments_imported
 
 
 def waiver_json(waiver: Waiver) -> dict:
@@ -91,8 +92,8 @@ def decision_markdown(*, export: dict) -> str:
 
 
 def verdict_history(*, limit: int = 500) -> list[dict]:
-    """Item status changes and verdict events (waivers, decisions, sign-offs,
-    revocations), newest first, as one list for the history page."""
+    """Item status changes, verdict events (waivers, decisions, sign-offs, revocations)
+    and evidence imports, newest first, as one list for the history page."""
     items = [{"at": e.at, "kind": e.get_kind_display(), "actor": e.actor,
               "subject": e.item.text, "note": e.note or f"{e.from_status} → {e.to_status}"}
              for e in ChecklistItemEvent.objects.select_related("item", "actor")[:limit]]
@@ -101,4 +102,9 @@ def verdict_history(*, limit: int = 500) -> list[dict]:
                             f"decision #{e.decision_id}" if e.decision_id else ""),
                 "note": e.note}
                for e in VerdictEvent.objects.select_related("item", "actor")[:limit]]
-    return sorted(items + verdict, key=lambda r: r["at"], reverse=True)[:limit]
+    # Evidence fed in by hand is on the record too, as what it is: shown, never counted.
+    imports = [{"at": d.recorded_at, "kind": "evidence imported", "actor": d.imported_by or "?",
+                "subject": f"deployment #{d.pk} ({d.environment} {d.version})",
+                "note": "imported with record_deployment: shown, never evidence for an item"}
+               for d in deployments_imported(limit=limit)]
+    return sorted(items + verdict + imports, key=lambda r: r["at"], reverse=True)[:limit]

@@ -1,6 +1,7 @@
 """Deployments and the checks that gate them (preflight, smoke tests)."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class CheckStatus(models.TextChoices):
@@ -46,6 +47,9 @@ class Deployment(models.Model):
     imported = models.BooleanField(default=False)
     imported_by = models.CharField(max_length=150, blank=True,
                                    help_text="Who ran record_deployment (--by, or the OS user).")
+    # When the portal stored it: for an import, the time of the import (the verdict's
+    # history lists it), which says nothing about when the rehearsal ran.
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-started_at"]

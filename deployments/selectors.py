@@ -74,3 +74,8 @@ def docs_site_results() -> list[dict]:
     from deployments.docs_check import docs_site_checks
 
     return [dataclasses.asdict(r) for r in docs_site_checks()]
+
+
+def deployments_imported(*, limit: int = 500) -> list[Deployment]:
+    """Deployments fed in with record_deployment, newest import first (never evidence)."""
+    return list(Deployment.objects.filter(imported=True).order_by("-recorded_at")[:limit])

@@ -165,3 +165,12 @@ def test_the_admin_badges_an_imported_deployment(plan, client, portal_admin):
     assert b">imported</span> by mallory" in page.content
     page = client.get(reverse("admin:deployments_deployment_changelist"), {"imported__exact": "0"})
     assert b"mallory" not in page.content
+
+
+def test_an_evidence_import_is_on_the_verdicts_history_with_who_imported_it(
+        plan, client, portal_admin):
+    imported = deployment_record(summary=summary(), imported=True, imported_by="mallory")
+    client.force_login(portal_admin)
+    page = client.get("/readiness/history").content.decode()
+    assert "evidence imported" in page and "mallory" in page
+    assert f"deployment #{imported.pk}" in page and "never evidence" in page
