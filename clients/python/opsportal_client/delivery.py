@@ -63,6 +63,7 @@ class Delivery(threading.Thread):
         self.failures = 0
         self.not_before = 0.0  # monotonic; Retry-After or backoff
         self.batch_limit = MAX_BATCH_EVENTS  # shrinks to isolate an invalid event
+        self.isolating = False
         self.last_send = 0.0
         self.skew_warned = False
         self.counters = {"sent": 0, "duplicates": 0, "dropped": 0, "rejected": 0,
@@ -228,12 +229,15 @@ class Delivery(threading.Thread):
             self.store.delete([rows[i][0] for i in indexes])
             return True
         # No index to go by: halve the batch until the bad event is alone, then drop it.
+        # The limit holds while halves pass, so each step narrows the search.
         if len(rows) > 1:
             self.batch_limit = max(1, len(rows) // 2)
+            self.isolating = True
             return True
         self._reject(1, f"portal refused event {_event_id(rows[0][1])}: {answer}")
         self.store.delete([rows[0][0]])
         self.batch_limit = MAX_BATCH_EVENTS
+        self.isolating = False
         return True
 
     def _send_pings(self) -> None:
@@ -320,7 +324,7 @@ class Delivery(threading.Thread):
     def _succeeded(self, keep_limit: bool = False) -> None:
         self.failures = 0
         self.not_before = 0.0
-        if not keep_limit:
+        if not keep_limit and not self.isolating:
             self.batch_limit = MAX_BATCH_EVENTS
 
     def _reject(self, count: int, message: str) -> None:
