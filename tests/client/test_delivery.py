@@ -58,7 +58,7 @@ def test_retry_after_is_honoured_and_nothing_is_lost(queue, status, retry_after)
     assert _numbers(server) == list(range(50))
     stats = portal.stats()
     assert (stats["sent"], stats["duplicates"], stats["queued"]) == (50, 0, 0)
-    assert stats["retries"] == 3 and "HTTP %d" % status in stats["last_error"]
+    assert stats["retries"] == 3 and f"HTTP {status}" in stats["last_error"]
 
 
 def test_errors_back_off_exponentially_with_jitter(queue):

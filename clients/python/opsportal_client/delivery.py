@@ -182,8 +182,10 @@ class Delivery(threading.Thread):
 
     def _send_batch(self) -> bool:
         """One request. -> True when the queue moved (sent, or invalid events dropped)."""
-        assert self.store is not None
-        rows = self.store.head(self.batch_limit, MAX_BATCH_BYTES - _WRAPPER_BYTES)
+        store = self.store
+        if store is None:
+            return False
+        rows = store.head(self.batch_limit, MAX_BATCH_BYTES - _WRAPPER_BYTES)
         body = ('{"events":[' + ",".join(b for _, b in rows) + "]}").encode()
         self.last_send = time.monotonic()
         status, headers, data = self._request("POST", "/api/v1/events", body)
@@ -194,11 +196,11 @@ class Delivery(threading.Thread):
             with self.lock:
                 self.counters["sent"] += int(answer.get("accepted", 0))
                 self.counters["duplicates"] += int(answer.get("duplicates", 0))
-            self.store.delete([seq for seq, _ in rows])
+            store.delete([seq for seq, _ in rows])
             self._succeeded()
             return True
         if status == 400:
-            return self._invalid(rows, _json(data))
+            return self._invalid(store, rows, _json(data))
         if status == 413 and len(rows) > 1:
             self.batch_limit = max(1, len(rows) // 2)
             return True
@@ -213,7 +215,7 @@ class Delivery(threading.Thread):
             self._failed(message)
         return False
 
-    def _invalid(self, rows, answer) -> bool:
+    def _invalid(self, store: Store, rows: list[tuple[int, str]], answer) -> bool:
         """400: the batch was stored not at all. Drop what the portal names, retry the rest."""
         errors = answer.get("errors") if isinstance(answer, dict) else None
         indexes = sorted({e["index"] for e in errors or [] if isinstance(e, dict)
@@ -226,7 +228,7 @@ class Delivery(threading.Thread):
                                     f"{e.get('field')} {e.get('message')}")
             with self.lock:
                 self.counters["rejected"] += len(indexes)
-            self.store.delete([rows[i][0] for i in indexes])
+            store.delete([rows[i][0] for i in indexes])
             return True
         # No index to go by: halve the batch until the bad event is alone, then drop it.
         # The limit holds while halves pass, so each step narrows the search.
@@ -235,7 +237,7 @@ class Delivery(threading.Thread):
             self.isolating = True
             return True
         self._reject(1, f"portal refused event {_event_id(rows[0][1])}: {answer}")
-        self.store.delete([rows[0][0]])
+        store.delete([rows[0][0]])
         self.batch_limit = MAX_BATCH_EVENTS
         self.isolating = False
         return True
@@ -289,7 +291,7 @@ class Delivery(threading.Thread):
         if self.conn is None:
             kind = (http.client.HTTPSConnection if self.parts.scheme == "https"
                     else http.client.HTTPConnection)
-            self.conn = kind(self.parts.hostname, self.parts.port, timeout=self.timeout)
+            self.conn = kind(self.parts.hostname or "", self.parts.port, timeout=self.timeout)
         return self.conn
 
     def _clock(self, date: str | None, started: float, ended: float) -> None:

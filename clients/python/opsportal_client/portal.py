@@ -99,7 +99,7 @@ class Portal:
         if self._closed:
             log.warning("opsportal_client: %s after close(); dropped", kind)
             return
-        event = {"id": uuid.uuid4().hex, "type": kind, "ts": _ts(ts)}
+        event: dict[str, Any] = {"id": uuid.uuid4().hex, "type": kind, "ts": _ts(ts)}
         event.update(fields)
         if self._synthetic:
             event["synthetic"] = True
@@ -112,8 +112,9 @@ class Portal:
               demo: bool = False, ts=None, **extra: Any) -> None:
         """A trade. `confirmation_ms` is required by the portal when `success`;
         `take_profit_pct`/`stop_loss_pct` None means the trade had none."""
-        fields = {"success": success, "via": via, "take_profit_pct": take_profit_pct,
-                  "stop_loss_pct": stop_loss_pct, "demo": demo}
+        fields: dict[str, Any] = {"success": success, "via": via,
+                                  "take_profit_pct": take_profit_pct,
+                                  "stop_loss_pct": stop_loss_pct, "demo": demo}
         if confirmation_ms is not None:
             fields["confirmation_ms"] = confirmation_ms
         if partner_fee_sol is not None:

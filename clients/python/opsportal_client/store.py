@@ -52,7 +52,8 @@ class Store:
 
     def head(self, max_events: int, max_bytes: int) -> list[tuple[int, str]]:
         """The oldest events that fit in one request of `max_bytes` (at least one)."""
-        rows, size = [], 0
+        rows: list[tuple[int, str]] = []
+        size = 0
         for seq, body in self.conn.execute(
                 "SELECT seq, body FROM events ORDER BY seq LIMIT ?", (max_events,)):
             size += len(body.encode()) + 1
