@@ -241,3 +241,15 @@ def test_heartbeats_are_sent_without_auth_to_the_ping_urls(queue):
         wait_for(lambda: len(server.requests) == 3, 5, what="pings")
     assert [(r["path"], r["auth"]) for r in server.requests] == [
         ("/ping/abc/start", None), ("/ping/abc", None), ("/ping/abc/fail", None)]
+
+
+def test_an_unusable_queue_file_falls_back_to_memory_and_still_delivers(tmp_path, caplog):
+    bad = tmp_path / "not-a-db.sqlite3"
+    bad.write_bytes(b"this is not SQLite " * 100)
+    with FakePortal() as server, caplog.at_level(logging.ERROR, logger="opsportal_client"):
+        portal = Portal(server.url, "tok", queue_path=str(bad), flush_interval=0.05)
+        _trades(portal, 3)
+        assert portal.flush(timeout=10)
+        portal.close()
+    assert _numbers(server) == [0, 1, 2]
+    assert "cannot open the queue" in caplog.text

@@ -131,7 +131,7 @@ class Delivery(threading.Thread):
                 due = self.not_before
             wait = min(wait, due - now)
         if self.pings:
-            wait = min(wait, 0.05)
+            wait = min(wait, max(0.05, self.not_before - now))
         return max(wait, 0.005)
 
     def _spool(self) -> None:
@@ -249,6 +249,8 @@ class Delivery(threading.Thread):
                 self.pings.popleft()
                 log.warning("opsportal_client: heartbeat %s not delivered within 60 s", path)
                 continue
+            if time.monotonic() < self.not_before:
+                return  # the portal is down or asked to wait: no ping storm meanwhile
             status, _, data = self._request("POST", path, b"", auth=False)
             if status == 0 or status >= 500:
                 return  # retried on the next pass

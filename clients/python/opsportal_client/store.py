@@ -20,14 +20,15 @@ class Store:
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
             self._setup()
-        except sqlite3.Error as exc:
+            self.count = self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        except sqlite3.Error as exc:  # not a database, unwritable, locked by another
             # A queue in memory still delivers; it only forgets on restart.
             log.error("opsportal_client: cannot open the queue %s (%s); queueing in memory",
                       self.path, exc)
             self.path = ":memory:"
             self.conn = sqlite3.connect(":memory:", isolation_level=None)
             self._setup()
-        self.count = self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+            self.count = 0
 
     def _setup(self) -> None:
         if self.path != ":memory:":
