@@ -135,7 +135,6 @@ def test_events_survive_the_bots_restart_during_an_outage(queue):
 
     with FakePortal() as server:
         again = Portal(server.url, "tok", queue_path=queue, flush_interval=0.05)
-        assert again.stats()["queued"] == 100
         _trades(again, 5, start=100)
         assert again.flush(timeout=10)
         again.close()
@@ -152,13 +151,18 @@ def test_past_max_events_the_oldest_are_dropped_and_counted(queue, caplog):
     stats = portal.stats()
     assert (stats["dropped"], stats["queued"]) == (15, 10)
 
+    # The bound holds across a restart too: the file's 10 and 3 more keep the newest 10.
+    again = Portal(_dead_url(), "tok", queue_path=queue, max_events=10, backoff_base=5)
+    _trades(again, 3, start=25)
+    assert again.flush(timeout=0.5) is False
+    again.close(timeout=0)
+    assert (again.stats()["dropped"], again.stats()["queued"]) == (3, 10)
+
     with FakePortal() as server:
-        again = Portal(server.url, "tok", queue_path=queue, max_events=10, flush_interval=0.05)
-        _trades(again, 3, start=25)  # spooled past the bound too: 3 more of the old go
-        assert again.flush(timeout=10)
-        again.close()
+        last = Portal(server.url, "tok", queue_path=queue, max_events=10, flush_interval=0.05)
+        assert last.flush(timeout=10)
+        last.close()
     assert _numbers(server) == list(range(18, 28))
-    assert again.stats()["dropped"] == 3
 
 
 def test_clock_skew_is_reported_and_event_times_are_left_as_measured(queue, caplog):

@@ -91,6 +91,9 @@ class Portal:
             user_agent=f"opsportal-client/{__version__}")
         self._put = self._delivery.put
         self._delivery.start()
+        # The queue file is opened by the thread; waiting for it (milliseconds, once, at
+        # start-up) makes stats() true from the first call.
+        self._delivery.ready.wait(5)
         atexit.register(self._at_exit)
 
     # -- events ------------------------------------------------------------------------
