@@ -32,9 +32,9 @@ def gunicorn(tmp_path):
     def serve(port=None, **extra):
         port = port or free_port()
         log = tmp_path / f"gunicorn-{port}-{len(list(tmp_path.glob('gunicorn-*')))}.log"
-        env = child_env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=2,
-                        BACKUP_DIR=tmp_path / "backups", INGEST_RATE_LIMIT="0",
-                        PYTHONPATH=ROOT, **extra)
+        env = child_env(tmp_path, **{"GUNICORN_BIND": f"127.0.0.1:{port}",
+                                     "WEB_CONCURRENCY": 2, "BACKUP_DIR": tmp_path / "backups",
+                                     "INGEST_RATE_LIMIT": "0", "PYTHONPATH": ROOT, **extra})
         proc = start([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
                       "opsportal.wsgi"], env, log)
         try:
