@@ -154,8 +154,6 @@ class MarkdownRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if "snapshot" not in (data or {}):  # an error body: say it plainly
-            return str((data or {}).get("detail", data)).encode(self.charset)
         return records.decision_markdown(export=data).encode(self.charset)
 
 
@@ -201,6 +199,13 @@ class DecisionDetailView(APIView):
     """GET /api/v1/decisions/{id}: the record with its frozen readiness (JSON or Markdown)."""
 
     renderer_classes = [JSONRenderer, MarkdownRenderer]
+
+    def handle_exception(self, exc):
+        # Errors stay JSON (as the schema says), whatever format the client asked for.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT,
                               (200, "text/markdown"): OpenApiResponse(OpenApiTypes.STR)})

@@ -236,3 +236,10 @@ def test_the_readiness_api_page_record_and_markdown_show_waivers_and_signoffs(
     record_page = client.get(reverse("admin:checklist_launchdecision_change",
                                      args=[pk])).content.decode()
     assert "format=md" in record_page and "Incident Commander" in record_page
+
+
+def test_a_missing_decision_is_a_json_404_even_when_markdown_is_asked(read_client):
+    response = read_client.get("/api/v1/decisions/999?format=md")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"] == "no decision has this id"
