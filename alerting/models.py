@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     FAILOVER_RPC = "failover_rpc", "failover_rpc"
     RECONNECT_WEBSOCKET = "reconnect_websocket", "reconnect_websocket"
     OPEN_INCIDENT = "open_incident", "open_incident"
+    PAUSE_ENTRIES = "pause_entries", "pause_entries"
 
 
 # What a rule may watch: the /metrics JSON keys (dotted for nested values) and the
@@ -51,6 +52,10 @@ METRIC_KEYS = (
     "rpc_preferred_consecutive_failures",
     "rpc_endpoints_healthy", "heartbeats_late", "backup_database_stale",
     "backup_database_age_seconds", "perf_regressions",
+    "open_positions", "positions_without_tpsl", "realized_pnl_sol_24h", "sl_streak",
+    "daily_loss_sol",
+    # Failed bot control requests (a pause, resume or exit the bot did not take), 1 h.
+    "bot_control_failures_1h",
     # 1 while the newest finished backup of the kind failed (alert rules only).
     *(f"backup_failed.{kind}" for kind in BACKUP_KINDS),
 )

@@ -8,6 +8,7 @@ from monitoring.models.health_samples import (
 )
 from monitoring.models.heartbeats import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
 from monitoring.models.performance import Baseline, MeasurementRollup, PerformanceRegression
+from monitoring.models.positions import Position
 from monitoring.models.rpc import RpcEndpoint, RpcProbe, RpcSwitch
 from monitoring.models.scheduler import SchedulerHeartbeat
 from monitoring.models.uptime import BotMinute, BotState
@@ -16,6 +17,6 @@ __all__ = [
     "Baseline", "BotMinute", "BotState", "ComponentState", "Event", "EventRollup",
     "HealthStatus", "Heartbeat", "HeartbeatPing", "HeartbeatStatus", "MeasurementRollup",
     "MetricSnapshot",
-    "PerformanceRegression", "PingKind", "RpcEndpoint", "RpcProbe", "RpcSwitch",
+    "PerformanceRegression", "PingKind", "Position", "RpcEndpoint", "RpcProbe", "RpcSwitch",
     "SchedulerHeartbeat", "UptimeSample",
 ]

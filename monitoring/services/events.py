@@ -18,6 +18,7 @@ from monitoring.models import (
     MetricSnapshot,
     UptimeSample,
 )
+from monitoring.services.positions import positions_apply
 from monitoring.rollups import FINEST, RESOLUTIONS, bucket_start
 from monitoring.tally import Tally
 
@@ -145,6 +146,7 @@ def events_ingest(*, events: list[tuple[dict, datetime.datetime]]) -> tuple[int,
                    if by_id[ident][0].get("synthetic") is not True]
         if counted:
             _rollups_merge(_tally_buckets(counted))
+            positions_apply(events=counted)
     return len(new_ids), len(events) - len(new_ids)
 
 

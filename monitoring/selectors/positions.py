@@ -1,0 +1,68 @@
+"""What the positions say at `now`: the guard's and the risk metrics' numbers."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+
+from monitoring.models import Position
+
+DAY = datetime.timedelta(days=1)
+STREAK_LOOKBACK = 200  # a streak longer than this reads as this: already far past any limit
+
+
+def positions_open(*, now: datetime.datetime) -> QuerySet[Position]:
+    return Position.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=now),
+                                   opened_at__lte=now)
+
+
+def positions_unprotected(*, now: datetime.datetime) -> list[Position]:
+    """Open longer than TPSL_GRACE_SECONDS without a take-profit or a stop-loss."""
+    grace = datetime.timedelta(seconds=settings.TPSL_GRACE_SECONDS)
+    return list(positions_open(now=now)
+                .filter(Q(take_profit_pct__isnull=True) | Q(stop_loss_pct__isnull=True),
+                        opened_at__lte=now - grace).order_by("opened_at", "position_id"))
+
+
+def positions_unprotected_text(*, now: datetime.datetime, limit: int = 20) -> str:
+    """One line naming the unprotected positions (an incident's summary, a page)."""
+    found = positions_unprotected(now=now)
+    parts = []
+    for p in found[:limit]:
+        missing = " and ".join(name for name, value in (("TP", p.take_profit_pct),
+                                                         ("SL", p.stop_loss_pct))
+                               if value is None)
+        parts.append(f"{p.position_id} ({p.token}, {p.size_sol} SOL, no {missing})")
+    more = f" and {len(found) - limit} more" if len(found) > limit else ""
+    return "; ".join(parts) + more
+
+
+def _pnl_sum(qs) -> Decimal:
+    return qs.aggregate(s=Sum("pnl_sol"))["s"] or Decimal(0)
+
+
+def _sl_streak(now: datetime.datetime) -> int:
+    reasons = (Position.objects.filter(closed_at__lte=now).order_by("-closed_at", "-pk")
+               .values_list("close_reason", flat=True)[:STREAK_LOOKBACK])
+    streak = 0
+    for reason in reasons:
+        if reason != "sl":
+            break
+        streak += 1
+    return streak
+
+
+def position_metrics(*, now: datetime.datetime) -> dict:
+    """The /metrics keys of positions. SOL amounts as floats: rules compare them."""
+    midnight = now.astimezone(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    closed = Position.objects.filter(closed_at__lte=now, opened_at__isnull=False)
+    pnl_24h = _pnl_sum(closed.filter(closed_at__gt=now - DAY))
+    today = _pnl_sum(closed.filter(closed_at__gte=midnight))
+    return {
+        "open_positions": positions_open(now=now).count(),
+        "positions_without_tpsl": len(positions_unprotected(now=now)),
+        "realized_pnl_sol_24h": float(pnl_24h),
+        "sl_streak": _sl_streak(now),
+        "daily_loss_sol": float(max(Decimal(0), -today)),
+    }
