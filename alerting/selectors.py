@@ -1,10 +1,20 @@
 """Reads for the API (alerts, rules, channels) and for launch readiness (the checklist's
 "Monitoring configured" verifier)."""
 
+from datetime import datetime, timedelta
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from alerting.models import SEVERITY_RANK, Alert, AlertRule, NotificationChannel, Severity
+from alerting.models import (
+    SEVERITY_RANK,
+    Alert,
+    AlertRule,
+    BotControlRequest,
+    ControlState,
+    NotificationChannel,
+    Severity,
+)
 from alerting.services.alert_rules import PLAN_RULES
 
 
@@ -46,3 +56,15 @@ def alerting_configuration() -> dict:
                                 if not any(rank <= SEVERITY_RANK[Severity(r.severity)]
                                            for rank in ranks)),
     }
+
+
+def bot_control_alert_values(*, now: datetime) -> dict:
+    """The alert keys of the kill switch, merged into the minute loop's /metrics values."""
+    failed = BotControlRequest.objects.filter(
+        state=ControlState.FAILED, created_at__gt=now - timedelta(hours=1),
+        created_at__lte=now)
+    return {"bot_control_failures_1h": failed.count()}
+
+
+def bot_control_requests_list() -> QuerySet[BotControlRequest]:
+    return BotControlRequest.objects.select_related("requested_by", "confirmed_by", "alert")

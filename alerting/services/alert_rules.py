@@ -30,6 +30,16 @@ PLAN_RULES = [
     dict(name="Trades without TP/SL", metric_key="trades_without_tpsl_24h", operator=">",
          threshold=0, for_seconds=0, severity=Severity.PAGE, actions=[Action.PAGE],
          labels={"component": "trading"}, runbook_url=f"{RB}#trades-without-tpsl"),
+    # Issue 21: funds at risk. The incident opens before the pause so the pause's answer
+    # lands on its timeline; resuming entries is left to a person (the kill switch).
+    dict(name="Funds at risk: position without TP/SL", metric_key="positions_without_tpsl",
+         operator=">", threshold=0, for_seconds=0, severity=Severity.PAGE,
+         actions=[Action.PAGE, Action.OPEN_INCIDENT, Action.PAUSE_ENTRIES],
+         labels={"component": "trading", "incident_severity": "sev1"},
+         runbook_url=f"{RB}#funds-at-risk"),
+    dict(name="Bot control failed", metric_key="bot_control_failures_1h", operator=">",
+         threshold=0, for_seconds=0, severity=Severity.PAGE, actions=[Action.PAGE],
+         labels={"component": "trading"}, runbook_url=f"{RB}#bot-control-failed"),
     dict(name="Database backup stale", metric_key="backup_database_stale", operator=">",
          threshold=0, for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
          labels={"component": "backups"}, runbook_url=f"{RB}#backups-stale"),

@@ -18,8 +18,8 @@ from monitoring.models import (
     MetricSnapshot,
     UptimeSample,
 )
-from monitoring.services.positions import positions_apply
 from monitoring.rollups import FINEST, RESOLUTIONS, bucket_start
+from monitoring.services.positions import positions_apply
 from monitoring.tally import Tally
 
 SCHEDULES = [
