@@ -74,7 +74,10 @@ def _sol(v, *, signed=False):
         d = Decimal(v)
     except InvalidOperation:
         return 'must be a decimal string such as "0.25"'
-    if not d.is_finite() or abs(d) >= 10**12 or d.as_tuple().exponent < -9:
+    if not d.is_finite() or abs(d) >= 10**12:
+        return "must be a finite decimal with at most 9 decimals"
+    exponent = d.normalize().as_tuple().exponent  # "0.5000000000" is 9 decimals enough
+    if not isinstance(exponent, int) or exponent < -9:
         return "must be a finite decimal with at most 9 decimals"
     if not signed and d <= 0:
         return "must be a decimal > 0"
