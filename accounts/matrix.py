@@ -66,6 +66,7 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "monitoring.ComponentState": _VIEW_ONLY,
     "monitoring.Event": _VIEW_ONLY,
     "monitoring.EventRollup": _VIEW_ONLY,
+    "monitoring.Position": _VIEW_ONLY,  # kept current by the bot's position events
     "monitoring.Heartbeat": _OPERATED,
     "incidents.Incident": (ALL_ROLES, frozenset({OPERATOR, COMMANDER, ADMIN})),
     "monitoring.MetricSnapshot": _VIEW_ONLY,

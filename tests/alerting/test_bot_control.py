@@ -113,9 +113,9 @@ def test_an_unconfirmed_exit_all_lapses_after_ten_minutes(operator, second_opera
     old.refresh_from_db()
     assert old.state == ControlState.LAPSED
     # The minute loop lapses the other once its ten minutes are up.
-    assert "bot control: request #%d lapsed unconfirmed" % fresh.pk not in monitor_pass(now=now)
-    assert ("bot control: request #%d lapsed unconfirmed" % fresh.pk
-            in monitor_pass(now=now + timedelta(minutes=1)))
+    line = f"bot control: request #{fresh.pk} lapsed unconfirmed"
+    assert line not in monitor_pass(now=now)
+    assert line in monitor_pass(now=now + timedelta(minutes=1))
     assert bot.requests == []
 
 

@@ -100,3 +100,13 @@ def test_position_metrics_in_json_and_prometheus(settings):
     assert "opsportal_realized_pnl_sol_24h -0.45" in text
     # 30 s later the fresh one is past its grace too.
     assert metrics_current(now=now + timedelta(seconds=30))["positions_without_tpsl"] == 2
+
+
+def test_the_positions_admin_lists_and_filters(client, portal_admin):
+    now = timezone.now()
+    ingest([opened("naked", now - timedelta(minutes=2), sl=None), opened("safe", now)])
+    client.force_login(portal_admin)
+    page = client.get("/admin/monitoring/position/?status=unprotected")
+    assert page.status_code == 200
+    assert b"naked" in page.content and b"safe" not in page.content
+    assert client.get("/admin/monitoring/position/?q=BONK").status_code == 200
