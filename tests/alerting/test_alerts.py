@@ -314,6 +314,7 @@ def test_bootstrap_creates_the_plans_rules_once_and_keeps_operator_edits(plan_ru
     assert set(rules) == {"Error rate high", "RPC endpoint down", "WebSocket disconnected",
                           "Trade success rate low", "Trades without TP/SL",
                           "Database backup stale", "Heartbeat late", "Performance regression",
+                          "Funds at risk: position without TP/SL", "Bot control failed",
                           # one per backup kind (tests/alerting/test_backup_alerts.py)
                           "Database backup failed", "Wallet keys backup failed",
                           "Configuration backup failed", "Logs backup failed"}
