@@ -328,7 +328,7 @@ def test_bootstrap_creates_the_plans_rules_once_and_keeps_operator_edits(plan_ru
     assert rules["Trades without TP/SL"].severity == "page"
     AlertRule.objects.filter(pk=e.pk).update(threshold=0.1)
     assert alert_rules_bootstrap() == ["alert rules: 14 (0 new)"]
-    assert AlertRule.objects.count() == 12
+    assert AlertRule.objects.count() == 14
     assert AlertRule.objects.get(pk=e.pk).threshold == 0.1
 
 
