@@ -152,8 +152,11 @@ def test_a_bot_that_hangs_or_fails_is_a_failed_request_and_a_page(
 def test_the_kill_switch_from_the_admin(operator, second_operator, bot):
     client = Client()
     client.force_login(operator)
-    dashboard = client.get("/admin/alerting/botcontrolrequest/add/?action=exit_all")
-    assert dashboard.status_code == 200
+    # The dashboard's and an incident's buttons fill the form in from the query string.
+    form = client.get("/admin/alerting/botcontrolrequest/add/?action=exit_all&reason=Incident")
+    assert form.status_code == 200
+    assert form.context["adminform"].form.initial == {"action": "exit_all",
+                                                      "reason": "Incident"}
     r = client.post("/admin/alerting/botcontrolrequest/add/",
                     {"action": "pause_entries", "reason": "too short"})
     assert r.status_code == 200 and b"at least 10 characters" in r.content
@@ -177,3 +180,16 @@ def test_the_kill_switch_from_the_admin(operator, second_operator, bot):
     assert client.get(f"/admin/alerting/botcontrolrequest/{exit_all.pk}/change/"
                       ).status_code == 200
     assert client.get("/admin/alerting/botcontrolrequest/?state=sent").status_code == 200
+
+
+def test_the_dashboard_and_open_incidents_link_to_the_kill_switch(operator):
+    from incidents.services import incident_open
+
+    client = Client()
+    client.force_login(operator)
+    page = client.get("/dashboard/").content.decode()
+    assert 'href="/admin/alerting/botcontrolrequest/add/?action=pause_entries"' in page
+    incident = incident_open(title="Funds at risk", severity="sev1")
+    page = client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+    assert "/admin/alerting/botcontrolrequest/add/?action=exit_all&reason=Incident%20%23" \
+        in page
