@@ -53,7 +53,7 @@ METRIC_KEYS = (
     "rpc_endpoints_healthy", "heartbeats_late", "backup_database_stale",
     "backup_database_age_seconds", "perf_regressions",
     "open_positions", "positions_without_tpsl", "realized_pnl_sol_24h", "sl_streak",
-    "daily_loss_sol",
+    "daily_loss_sol", "drawdown_sol_24h",
     # Failed bot control requests (a pause, resume or exit the bot did not take), 1 h.
     "bot_control_failures_1h",
     # 1 while the newest finished backup of the kind failed (alert rules only).

@@ -43,7 +43,8 @@ def alerting_configuration() -> dict:
     """The plan's alert rules that are missing or disabled, the enabled channels, and the
     enabled rules whose severity no enabled first-level channel receives."""
     rules = {r.name: r for r in AlertRule.objects.all()}
-    plan_names = [spec["name"] for spec in PLAN_RULES]
+    # Optional plan rules (the risk guards) wait for limits only the operator can set.
+    plan_names = [spec["name"] for spec in PLAN_RULES if not spec.get("optional")]
     channels = list(NotificationChannel.objects.filter(enabled=True, escalation_level=0))
     ranks = [SEVERITY_RANK[Severity(c.min_severity)] for c in channels]
     enabled = [r for r in rules.values() if r.enabled]

@@ -38,6 +38,8 @@ HELP = {
     "realized_pnl_sol_24h": "Realized profit and loss of positions closed, last 24 h, in SOL",
     "sl_streak": "Consecutive stop-loss closes, most recent first",
     "daily_loss_sol": "Net loss of positions closed since 00:00 UTC, in SOL (0 if a gain)",
+    "drawdown_sol_24h": "Largest fall of cumulative realized PnL from its peak, last 24 h, "
+                        "in SOL",
     "rpc_active_down": "1 if the active RPC endpoint failed its last probes in a row",
     "rpc_active_consecutive_failures": "Failed getHealth probes in a row of the active RPC",
     "rpc_preferred_consecutive_failures": "Most failed probes in a row of the active RPC "

@@ -49,8 +49,21 @@ def _sl_streak(now: datetime.datetime) -> int:
     return streak
 
 
+def _drawdown(now: datetime.datetime) -> float:
+    """Largest fall of cumulative realized PnL from its running peak, closes of the last
+    24 h in order (the peak starts at 0: the window's start)."""
+    cum = peak = worst = Decimal(0)
+    for pnl in (Position.objects.filter(closed_at__gt=now - DAY, closed_at__lte=now,
+                                        pnl_sol__isnull=False)
+                .order_by("closed_at", "pk").values_list("pnl_sol", flat=True)):
+        cum += pnl or 0  # never null here (filtered): for the type checker
+        peak = max(peak, cum)
+        worst = max(worst, peak - cum)
+    return float(worst)
+
+
 def position_metrics(*, now: datetime.datetime) -> dict:
-    """The /metrics keys of positions, in three queries. SOL amounts as floats: rules
+    """The /metrics keys of positions, in four queries. SOL amounts as floats: rules
     compare them."""
     midnight = now.astimezone(datetime.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     grace = datetime.timedelta(seconds=settings.TPSL_GRACE_SECONDS)
@@ -68,4 +81,5 @@ def position_metrics(*, now: datetime.datetime) -> dict:
         "realized_pnl_sol_24h": float(pnl["day"] or 0),
         "sl_streak": _sl_streak(now),
         "daily_loss_sol": float(max(Decimal(0), -today)),
+        "drawdown_sol_24h": _drawdown(now),
     }

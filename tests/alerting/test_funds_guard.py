@@ -66,3 +66,27 @@ def test_a_position_inside_its_grace_period_is_not_yet_funds_at_risk(
                size_sol="1")])
     assert not any(line.startswith(f"alert {RULE}") for line in monitor_pass(now=now))
     assert bot.requests == [] and not Incident.objects.exists()
+
+
+def test_risk_guards_wait_disabled_for_their_limits_then_pause_entries(
+        plan_rules, page_channel, webhook, bot):
+    from alerting.models import AlertRule
+    from alerting.selectors import alerting_configuration
+    from alerting.services.alert_rules import alert_rule_update
+
+    guards = AlertRule.objects.filter(name__in=["Daily loss over limit", "Stop-loss streak",
+                                                "Drawdown over limit"])
+    assert [(g.enabled, g.actions) for g in guards] == [(False, ["page", "pause_entries"])] * 3
+    # Disabled on purpose: readiness does not count them as missing plan rules.
+    assert alerting_configuration()["plan_rules_disabled"] == []
+    alert_rule_update(rule=AlertRule.objects.get(name="Stop-loss streak"), threshold=2,
+                      enabled=True)
+    now = timezone.now()
+    ingest([ev("position_open", now - timedelta(hours=1), position_id=f"s{i}", token="T",
+               size_sol="1", take_profit_pct=20, stop_loss_pct=10) for i in (1, 2)]
+           + [ev("position_close", now - timedelta(minutes=10 - i), position_id=f"s{i}",
+                 pnl_sol="-0.1", reason="sl") for i in (1, 2)])
+    lines = monitor_pass(now=now)
+    assert any(line.startswith("alert Stop-loss streak: firing") for line in lines), lines
+    assert [r["body"]["action"] for r in bot.requests] == ["pause_entries"]
+    assert "sl_streak >= 2" in bot.requests[0]["body"]["reason"]

@@ -30,7 +30,7 @@ KEYS = {
     "rpc_endpoints_healthy", "backup_database_stale", "backup_database_age_seconds",
     # Positions (issue 21).
     "open_positions", "positions_without_tpsl", "realized_pnl_sol_24h", "sl_streak",
-    "daily_loss_sol",
+    "daily_loss_sol", "drawdown_sol_24h",
 }
 
 
@@ -92,7 +92,7 @@ def test_it_computes_every_contract_number_exactly_for_a_known_event_set(now):
         "rpc_active_latency_ms": None, "rpc_endpoints_healthy": 0,
         "backup_database_stale": 1, "backup_database_age_seconds": None,
         "open_positions": 0, "positions_without_tpsl": 0, "realized_pnl_sol_24h": 0.0,
-        "sl_streak": 0, "daily_loss_sol": 0.0,
+        "sl_streak": 0, "daily_loss_sol": 0.0, "drawdown_sol_24h": 0.0,
     }
     # The hour's successful confirmations are 100, 200, 300 ms: ranks 1, 1, 1.
     for name in ("p50", "p95", "p99"):
@@ -168,7 +168,7 @@ def test_metrics_reads_a_bounded_number_of_rows(now, django_assert_max_num_queri
     ingest(known_events(now))
     # 5, plus 2 for alerting's state keys (RPC endpoints, the last database backup) and
     # one each for the bot's uptime and the portal's own.
-    with django_assert_max_num_queries(12):  # 3 of them for the positions' keys
+    with django_assert_max_num_queries(13):  # 4 of them for the positions' keys
         metrics_current(now=now)
 
 

@@ -87,6 +87,7 @@ def test_position_metrics_in_json_and_prometheus(settings):
     assert body["positions_without_tpsl"] == 1
     assert body["realized_pnl_sol_24h"] == pytest.approx(-0.45)
     assert body["sl_streak"] == 2
+    assert body["drawdown_sol_24h"] == pytest.approx(0.75)  # from +0.3 down to -0.45
     # Closes since 00:00 UTC, whatever the hour the test runs at.
     closes = [(timedelta(hours=25), "5"), (timedelta(hours=2), "0.3"),
               (timedelta(seconds=90), "-0.25"), (timedelta(seconds=60), "-0.5")]
