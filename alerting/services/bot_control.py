@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from alerting.models import Alert, BotControlRequest, ControlAction, ControlState
+from incidents import services as incidents
+from incidents.models import Incident, IncidentStatus, TimelineKind
 
 MIN_REASON = 10  # "x" or "test" says nothing to whoever reads the record later
 BODY_KEEP = 2000
@@ -67,6 +69,18 @@ def bot_control_send(*, action: str, reason: str | None = None) -> BotAnswer:
         return BotAnswer(False, None, elapsed(), "", f"bot control unreachable: {exc}"[:300])
 
 
+def _on_open_incidents(req: BotControlRequest, text: str, *, now: datetime) -> None:
+    """A person's order goes on every open incident's timeline (an alert's action puts
+    its own there, alert_actions._on_open_incidents)."""
+    if req.alert_id is not None:
+        return
+    for incident in Incident.objects.exclude(status=IncidentStatus.RESOLVED):
+        incidents.incident_timeline_add(
+            incident=incident, kind=TimelineKind.ACTION, text=text, at=now,
+            author=req.confirmed_by or req.requested_by, author_label=req.requested_label,
+            data={"bot_control_request": req.pk, "action": req.action, "state": req.state})
+
+
 def _send(req: BotControlRequest, *, now: datetime, done_state: str) -> BotControlRequest:
     answer = bot_control_send(action=req.action, reason=req.reason)
     req.sent_at = now
@@ -74,6 +88,10 @@ def _send(req: BotControlRequest, *, now: datetime, done_state: str) -> BotContr
     req.response_status, req.response_ms = answer.status, answer.latency_ms
     req.response_body, req.error = answer.body, answer.error
     req.save()
+    who = req.requested_label + (f", confirmed by {req.confirmed_by.get_username()}"
+                                 if req.confirmed_by else "")
+    _on_open_incidents(req, f"Bot control #{req.pk} {req.action} ({who}): {answer.text}. "
+                            f"Reason: {req.reason}"[:1000], now=now)
     return req
 
 
@@ -96,6 +114,10 @@ def bot_control_request(*, action: str, reason: str, now: datetime, user=None,
     if action in NEEDS_CONFIRMATION:
         req.expires_at = now + timedelta(seconds=settings.BOT_CONTROL_CONFIRM_SECONDS)
         req.save()
+        _on_open_incidents(req, f"Bot control #{req.pk} {action} asked by "
+                                f"{req.requested_label}, waiting for a second person until "
+                                f"{req.expires_at:%H:%M} UTC. Reason: {reason}"[:1000],
+                           now=now)
         return req
     req.save()  # recorded before it is sent: a crash mid-send leaves a trace, never "sent"
     return _send(req, now=now, done_state=ControlState.SENT)

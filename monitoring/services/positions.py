@@ -16,7 +16,10 @@ def _newer(current: datetime.datetime | None, ts: datetime.datetime) -> bool:
 def _apply(position: Position, event: dict, ts: datetime.datetime) -> None:
     kind = event["type"]
     if kind == "position_open":
-        position.opened_at, position.token = ts, event["token"]
+        # A re-sent open (a new id, a later ts) never restarts the TP/SL grace period.
+        if position.opened_at is None or ts < position.opened_at:
+            position.opened_at = ts
+        position.token = event["token"]
         position.size_sol, position.demo = Decimal(event["size_sol"]), event.get("demo") is True
     if kind in ("position_open", "position_update") and _newer(position.tpsl_at, ts):
         position.take_profit_pct = event.get("take_profit_pct")

@@ -79,6 +79,9 @@ def test_a_control_token_may_ask_a_read_token_and_a_commander_may_not(
 
 
 def test_exit_all_needs_a_second_person(operator, second_operator, make_token, bot):
+    from incidents.services import incident_open
+
+    incident = incident_open(title="Bot buying without stop-loss", severity="sev1")
     first = _session(operator)
     r = first.post("/api/v1/bot/control", {"action": "exit_all", "reason": REASON},
                    format="json")
@@ -95,6 +98,11 @@ def test_exit_all_needs_a_second_person(operator, second_operator, make_token, b
     assert r.status_code == 200, r.content
     assert (r.json()["state"], r.json()["confirmed_by"]) == ("confirmed", "operator2")
     assert [q["body"]["action"] for q in bot.requests] == ["exit_all"]
+    # Both steps are on the open incident's timeline, with who and the bot's answer.
+    texts = list(incident.timeline.filter(kind="action").values_list("text", flat=True))
+    assert texts[0].startswith(f"Bot control #{pk} exit_all asked by operator, waiting")
+    assert texts[1].startswith(f"Bot control #{pk} exit_all (operator, confirmed by "
+                               "operator2): bot control answered HTTP 200")
     # Once sent, it cannot be sent again.
     assert _session(second_operator).post(
         f"/api/v1/bot/control/{pk}/confirm").status_code == 400

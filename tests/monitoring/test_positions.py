@@ -111,3 +111,12 @@ def test_the_positions_admin_lists_and_filters(client, portal_admin):
     assert page.status_code == 200
     assert b"naked" in page.content and b"safe" not in page.content
     assert client.get("/admin/monitoring/position/?q=BONK").status_code == 200
+
+
+def test_a_resent_open_does_not_restart_the_grace_period(settings):
+    settings.TPSL_GRACE_SECONDS = 30
+    now = timezone.now()
+    ingest([opened("p", now - timedelta(seconds=60), sl=None)])
+    ingest([opened("p", now - timedelta(seconds=5), sl=None)])  # the bot re-sent it
+    assert Position.objects.get().opened_at == now - timedelta(seconds=60)
+    assert metrics_current(now=now)["positions_without_tpsl"] == 1
