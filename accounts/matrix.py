@@ -10,7 +10,7 @@ works on the API) and API tokens holding exactly one scope.
 
 VIEWER, OPERATOR, COMMANDER, ADMIN = "Viewer", "Operator", "Incident Commander", "Admin"
 ROLES = (VIEWER, OPERATOR, COMMANDER, ADMIN)
-SCOPES = ("ingest", "read", "write", "evidence")
+SCOPES = ("ingest", "read", "write", "evidence", "control")
 PRINCIPALS = (*ROLES, *SCOPES)
 
 ALL_ROLES = frozenset(ROLES)
@@ -66,9 +66,12 @@ ADMIN_MATRIX: dict[str, tuple[frozenset, frozenset]] = {
     "monitoring.ApiKey": _OPERATED,
     "monitoring.ApiKeyCheck": _VIEW_ONLY,
     "alerting.Silence": _OPERATED,
+    # The kill switch: Operators and Admins ask (the add form); confirming is an action.
+    "alerting.BotControlRequest": (ALL_ROLES, OPERATORS),
     "monitoring.ComponentState": _VIEW_ONLY,
     "monitoring.Event": _VIEW_ONLY,
     "monitoring.EventRollup": _VIEW_ONLY,
+    "monitoring.Position": _VIEW_ONLY,  # kept current by the bot's position events
     "monitoring.Heartbeat": _OPERATED,
     "incidents.Incident": (ALL_ROLES, frozenset({OPERATOR, COMMANDER, ADMIN})),
     "monitoring.MetricSnapshot": _VIEW_ONLY,
@@ -166,6 +169,10 @@ API_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("api/v1/integrations/webhook", "POST"): CONFIGURERS,
     ("api/v1/integrations/alertmanager/<str:token>", "POST"): EVERYONE,
     ("api/v1/integrations/webhook/<str:token>", "POST"): EVERYONE,
+    # The kill switch (issue 21.3): a control token or an Operator's/Admin's session; the
+    # confirmation of an exit_all is a second person's act, sessions only.
+    ("api/v1/bot/control", "POST"): frozenset({OPERATOR, ADMIN, "control"}),
+    ("api/v1/bot/control/<int:pk>/confirm", "POST"): frozenset({OPERATOR, ADMIN}),
     # The schema and its viewer are public: they describe, they hold no data.
     ("api/schema", "GET"): EVERYONE,
     ("api/docs", "GET"): EVERYONE,

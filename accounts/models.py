@@ -11,6 +11,8 @@ class Scope(models.TextChoices):
     SECRETS = "secrets", "secrets (see credentials in channel and RPC URLs)"
     # The bot's CI: POST its coverage, test and review evidence, and nothing else.
     EVIDENCE = "evidence", "evidence (POST CI coverage, test and review reports)"
+    # The kill switch (POST /api/v1/bot/control): pause, resume, ask for exit_all.
+    CONTROL = "control", "control (pause or resume the bot's entries, ask for exit all)"
 
 
 class ApiToken(models.Model):

@@ -163,3 +163,4 @@ class SilenceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         alert_rules.silence_save(silence=obj, actor=request.user)
+from alerting import admin_control  # noqa: E402,F401  (registers the kill switch)

@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     FAILOVER_RPC = "failover_rpc", "failover_rpc"
     RECONNECT_WEBSOCKET = "reconnect_websocket", "reconnect_websocket"
     OPEN_INCIDENT = "open_incident", "open_incident"
+    PAUSE_ENTRIES = "pause_entries", "pause_entries"
 
 
 # What a rule may watch: the /metrics JSON keys (dotted for nested values) and the
@@ -54,6 +55,10 @@ METRIC_KEYS = (
     # Issue 18: dependency probes, TLS certificates and API keys.
     "dependency_down_count", "cert_min_days_left", "certs_expiring_count",
     "api_keys_invalid_count",
+    "open_positions", "positions_without_tpsl", "realized_pnl_sol_24h", "sl_streak",
+    "daily_loss_sol", "drawdown_sol_24h",
+    # Failed bot control requests (a pause, resume or exit the bot did not take), 1 h.
+    "bot_control_failures_1h",
     # 1 while the newest finished backup of the kind failed (alert rules only).
     *(f"backup_failed.{kind}" for kind in BACKUP_KINDS),
 )
@@ -354,3 +359,51 @@ class Silence(models.Model):
             return self.rule_id == rule.pk
         labels = {**rule.labels, **(alert_labels or {})}
         return all(labels.get(k) == v for k, v in self.labels.items())
+
+
+class ControlAction(models.TextChoices):
+    PAUSE_ENTRIES = "pause_entries", "pause entries (no new positions)"
+    RESUME_ENTRIES = "resume_entries", "resume entries"
+    EXIT_ALL = "exit_all", "exit all positions"
+
+
+class ControlState(models.TextChoices):
+    PENDING_CONFIRMATION = "pending_confirmation", "pending confirmation"
+    SENT = "sent", "sent, the bot took it"
+    CONFIRMED = "confirmed", "confirmed and sent, the bot took it"
+    LAPSED = "lapsed", "lapsed unconfirmed"
+    FAILED = "failed", "failed: the bot did not take it"
+
+
+class BotControlRequest(models.Model):
+    """One order to the bot (pause, resume, exit all): who asked, why, and its answer.
+
+    Asked by a person (API or admin) or by an alert rule's pause_entries action.
+    exit_all waits for a second person's confirmation until `expires_at`.
+    """
+
+    action = models.CharField(max_length=20, choices=ControlAction.choices)
+    reason = models.TextField()
+    state = models.CharField(max_length=24, choices=ControlState.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    requested_label = models.CharField(max_length=150, help_text="user, token or rule")
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="control_requests")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "created_at"], name="alert_control_state")]
+
+    def __str__(self):
+        return f"{self.action} by {self.requested_label} ({self.state})"

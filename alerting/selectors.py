@@ -1,6 +1,8 @@
 """Reads for the API (alerts, rules, channels) and for launch readiness (the checklist's
 "Monitoring configured" verifier)."""
 
+from datetime import datetime, timedelta
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -8,6 +10,8 @@ from alerting.models import (
     SEVERITY_RANK,
     Alert,
     AlertRule,
+    BotControlRequest,
+    ControlState,
     Notification,
     NotificationChannel,
     Severity,
@@ -40,7 +44,8 @@ def alerting_configuration() -> dict:
     """The plan's alert rules that are missing or disabled, the enabled channels, and the
     enabled rules whose severity no enabled first-level channel receives."""
     rules = {r.name: r for r in AlertRule.objects.all()}
-    plan_names = [spec["name"] for spec in PLAN_RULES]
+    # Optional plan rules (the risk guards) wait for limits only the operator can set.
+    plan_names = [spec["name"] for spec in PLAN_RULES if not spec.get("optional")]
     channels = list(NotificationChannel.objects.filter(enabled=True, escalation_level=0))
     ranks = [SEVERITY_RANK[Severity(c.min_severity)] for c in channels]
     enabled = [r for r in rules.values() if r.enabled]
@@ -66,3 +71,13 @@ def notification_last_delivered() -> Notification | None:
     """The latest message (an alert's or a channel test) an enabled channel accepted."""
     return (Notification.objects.filter(delivered_at__isnull=False, channel__enabled=True)
             .select_related("channel").order_by("-delivered_at").first())
+def bot_control_alert_values(*, now: datetime) -> dict:
+    """The alert keys of the kill switch, merged into the minute loop's /metrics values."""
+    failed = BotControlRequest.objects.filter(
+        state=ControlState.FAILED, created_at__gt=now - timedelta(hours=1),
+        created_at__lte=now)
+    return {"bot_control_failures_1h": failed.count()}
+
+
+def bot_control_requests_list() -> QuerySet[BotControlRequest]:
+    return BotControlRequest.objects.select_related("requested_by", "confirmed_by", "alert")

@@ -1,9 +1,13 @@
 from django.urls import path
 
 from alerting import api as alerts
+from alerting import api_control as control
 from alerting import api_inbound as inbound
 
 urlpatterns = [
+    path("api/v1/bot/control", control.BotControlView.as_view(), name="bot-control"),
+    path("api/v1/bot/control/<int:pk>/confirm", control.BotControlConfirmView.as_view(),
+         name="bot-control-confirm"),
     path("api/v1/alerts", alerts.AlertListView.as_view(), name="alerts"),
     path("api/v1/alerts/<int:pk>/ack", alerts.AlertAckView.as_view(), name="alert-ack"),
     path("api/v1/alert-rules", alerts.AlertRuleListView.as_view(), name="alert-rules"),

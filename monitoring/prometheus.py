@@ -40,6 +40,14 @@ HELP = {
     "portal_uptime_24h": "Share of minutes the portal was not unhealthy, last 24 h",
     "portal_uptime_30d": "Share of minutes the portal was not unhealthy, last 30 days",
     "heartbeats_late": "Heartbeats that are late or down",
+    "open_positions": "Positions the bot holds open",
+    "positions_without_tpsl": "Open positions past the grace period without a take-profit "
+                              "or a stop-loss",
+    "realized_pnl_sol_24h": "Realized profit and loss of positions closed, last 24 h, in SOL",
+    "sl_streak": "Consecutive stop-loss closes, most recent first",
+    "daily_loss_sol": "Net loss of positions closed since 00:00 UTC, in SOL (0 if a gain)",
+    "drawdown_sol_24h": "Largest fall of cumulative realized PnL from its peak, last 24 h, "
+                        "in SOL",
     "rpc_active_down": "1 if the active RPC endpoint failed its last probes in a row",
     "rpc_active_consecutive_failures": "Failed getHealth probes in a row of the active RPC",
     "rpc_preferred_consecutive_failures": "Most failed probes in a row of the active RPC "

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from alerting.services import alerts
+from alerting.selectors import bot_control_alert_values
+from alerting.services import alerts, bot_control
 from alerting.services.notify import announce
 from backups.services import backup_runs_reap
 from codescans.services import repo_scans_reap
@@ -102,10 +103,16 @@ def step_repo_scans(*, now: datetime.datetime) -> list[str]:
     return [f"codescans: {line}" for line in repo_scans_reap(now=now)]
 
 
+def step_bot_control(*, now: datetime.datetime) -> list[str]:
+    """exit_all requests nobody confirmed in time lapse (never sent late)."""
+    return bot_control.bot_control_lapse(now=now)
+
+
 def step_alerts(*, now: datetime.datetime) -> list[str]:
     values, samples = metrics_with_sample_counts(now=now)
     perf_values, perf_samples = performance_alert_values(now=now)
-    values, samples = {**values, **perf_values}, {**samples, **perf_samples}
+    values = {**values, **perf_values, **bot_control_alert_values(now=now)}
+    samples = {**samples, **perf_samples}
     return [f"alert {line}" for line in alerts.alerts_tick(now=now, values=values,
                                                            samples=samples)]
 
@@ -116,7 +123,7 @@ def step_alerts(*, now: datetime.datetime) -> list[str]:
 STEPS: list[Callable[..., list[str]]] = [
     step_rpc_probe, step_dependency_probes, step_heartbeats, step_health_sample,
     step_bot_uptime, step_metric_snapshot, performance.step_performance, step_backups,
-    step_repo_scans, step_alerts]
+    step_repo_scans, step_bot_control, step_alerts]
 
 
 def monitor_pass(*, now: datetime.datetime | None = None) -> list[str]:

@@ -262,6 +262,10 @@ BACKUP_HEARTBEAT_TIMEOUT_SECONDS = env.float("BACKUP_HEARTBEAT_TIMEOUT_SECONDS",
 # The plan's recovery time objective: a slower restore drill fails.
 RESTORE_OBJECTIVE_SECONDS = env.int("RESTORE_OBJECTIVE_SECONDS", default=3600)
 BOT_CONTROL_URL = env.str("BOT_CONTROL_URL", default="")
+# An open position without TP or SL for longer than this is funds at risk (the guard).
+TPSL_GRACE_SECONDS = env.int("TPSL_GRACE_SECONDS", default=30)
+# An exit_all asked for by one person lapses unless another confirms it within this.
+BOT_CONTROL_CONFIRM_SECONDS = env.int("BOT_CONTROL_CONFIRM_SECONDS", default=600)
 # Every request to an outside service (RPC probe, bot control, webhooks) is bounded.
 OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=5.0)
 # /health answers within this budget whatever its dependencies do.

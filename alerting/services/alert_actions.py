@@ -1,16 +1,22 @@
 """What a firing alert does: its remediation actions, each recorded on its history."""
 
-import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import datetime
 
-from django.conf import settings
-
-from alerting.models import Action, Alert, AlertEvent, AlertEventKind, Severity
+from alerting.models import (
+    Action,
+    Alert,
+    AlertEvent,
+    AlertEventKind,
+    ControlAction,
+    ControlState,
+    Severity,
+)
+from alerting.services import bot_control
 from incidents import services as incidents
 from incidents.models import Incident, IncidentStatus, TimelineKind
+from incidents.models import Severity as IncidentSeverity
+from monitoring.selectors.positions import positions_unprotected_text
 from monitoring.services import rpc
 
 logger = logging.getLogger(__name__)
@@ -25,24 +31,22 @@ def _record(alert: Alert, now: datetime, action: str, ok: bool, text: str, **dat
 
 def bot_control_post(*, action: str) -> tuple[bool, str]:
     """POST {"action": ...} to BOT_CONTROL_URL within the outbound timeout."""
-    if not settings.BOT_CONTROL_URL:
-        return False, "BOT_CONTROL_URL is not set"
-    request = urllib.request.Request(
-        settings.BOT_CONTROL_URL, data=json.dumps({"action": action}).encode(), method="POST",
-        headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=settings.OUTBOUND_TIMEOUT_SECONDS) as r:
-            return True, f"bot control answered HTTP {r.status}"
-    except urllib.error.HTTPError as exc:
-        return False, f"bot control answered HTTP {exc.code}"
-    except urllib.error.URLError as exc:  # refused, DNS
-        return False, f"bot control unreachable: {exc.reason}"[:300]
-    except OSError as exc:  # timeout
-        return False, f"bot control unreachable: {exc}"[:300]
+    answer = bot_control.bot_control_send(action=action)
+    return answer.ok, answer.text
 
 
-# An alert's severity as the incident severity it opens.
+# An alert's severity as the incident severity it opens; a rule's `incident_severity`
+# label overrides it (the funds-at-risk guard opens SEV1: funds at risk).
 INCIDENT_SEVERITY = {Severity.PAGE: "sev2", Severity.WARNING: "sev3", Severity.INFO: "sev4"}
+# What an incident opened on a rule of this metric names, beyond the value.
+DETAILS = {
+    "positions_without_tpsl": lambda now: "Positions: " + positions_unprotected_text(now=now),
+}
+
+
+def _details(rule, now: datetime) -> str:
+    fn = DETAILS.get(rule.metric_key)
+    return f" {fn(now)}" if fn else ""
 
 
 def _on_open_incidents(*, text: str, now: datetime, data: dict) -> int:
@@ -80,6 +84,23 @@ def action_reconnect_websocket(*, alert: Alert, now: datetime) -> str:
     return _record(alert, now, Action.RECONNECT_WEBSOCKET, ok, text)
 
 
+def action_pause_entries(*, alert: Alert, now: datetime) -> str:
+    """Ask the bot to open no new positions; resuming is a person's decision, never ours."""
+    rule = alert.rule
+    reason = f"alert {rule.name!r}: {rule.condition_text}.{_details(rule, now)}"
+    req = bot_control.bot_control_request(action=ControlAction.PAUSE_ENTRIES, reason=reason,
+                                          now=now, label=f"rule:{rule.name}"[:150],
+                                          alert=alert)
+    ok = req.state == ControlState.SENT
+    text = bot_control.BotAnswer(ok, req.response_status, req.response_ms, "", req.error).text
+    _on_open_incidents(
+        text=f"Alert {rule.name!r}: asked the bot to pause entries ({text}; request "
+             f"#{req.pk})", now=now,
+        data={"alert": alert.pk, "action": Action.PAUSE_ENTRIES, "ok": ok, "request": req.pk})
+    return _record(alert, now, Action.PAUSE_ENTRIES, ok, f"{text} (request #{req.pk})",
+                   request=req.pk)
+
+
 def action_open_incident(*, alert: Alert, now: datetime) -> str:
     """Open an investigating incident for this episode and link it to the alert."""
     rule = alert.rule
@@ -90,11 +111,14 @@ def action_open_incident(*, alert: Alert, now: datetime) -> str:
     # An inbound alert says what it is in its title; a rule's alert, by its condition.
     what = alert.title or rule.condition_text
     component = alert.labels.get("component") or rule.labels.get("component")
+    severity = rule.labels.get("incident_severity")
+    if severity not in IncidentSeverity.values:
+        severity = INCIDENT_SEVERITY[Severity(alert.effective_severity)]
     incident = incidents.incident_open(
-        title=f"{rule.name}: {what}"[:200],
-        severity=INCIDENT_SEVERITY[Severity(alert.effective_severity)],
+        title=f"{rule.name}: {what}"[:200], severity=severity,
         summary=f"Opened by alert rule {rule.name!r}: {what}{value} since "
-                f"{alert.fired_at:%Y-%m-%d %H:%M} UTC. Runbook: {rule.runbook_url or '-'}",
+                f"{alert.fired_at:%Y-%m-%d %H:%M} UTC.{_details(rule, now)} "
+                f"Runbook: {rule.runbook_url or '-'}",
         source=f"alert rule: {rule.name}"[:100], actor=f"rule:{rule.name}"[:100], at=now,
         affected_components=[component] if component else [])
     Alert.objects.filter(pk=alert.pk).update(incident=incident)
@@ -111,6 +135,7 @@ REMEDIATIONS = {
     Action.FAILOVER_RPC: action_failover_rpc,
     Action.RECONNECT_WEBSOCKET: action_reconnect_websocket,
     Action.OPEN_INCIDENT: action_open_incident,
+    Action.PAUSE_ENTRIES: action_pause_entries,
 }
 
 

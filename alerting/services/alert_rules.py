@@ -30,6 +30,31 @@ PLAN_RULES = [
     dict(name="Trades without TP/SL", metric_key="trades_without_tpsl_24h", operator=">",
          threshold=0, for_seconds=0, severity=Severity.PAGE, actions=[Action.PAGE],
          labels={"component": "trading"}, runbook_url=f"{RB}#trades-without-tpsl"),
+    # Issue 21: funds at risk. The incident opens before the pause so the pause's answer
+    # lands on its timeline; resuming entries is left to a person (the kill switch).
+    dict(name="Funds at risk: position without TP/SL", metric_key="positions_without_tpsl",
+         operator=">", threshold=0, for_seconds=0, severity=Severity.PAGE,
+         actions=[Action.PAGE, Action.OPEN_INCIDENT, Action.PAUSE_ENTRIES],
+         labels={"component": "trading", "incident_severity": "sev1"},
+         runbook_url=f"{RB}#funds-at-risk"),
+    dict(name="Bot control failed", metric_key="bot_control_failures_1h", operator=">",
+         threshold=0, for_seconds=0, severity=Severity.PAGE, actions=[Action.PAGE],
+         labels={"component": "trading"}, runbook_url=f"{RB}#bot-control-failed"),
+    # Issue 21.4: risk guards. Created disabled with placeholder limits: only the
+    # operator knows the bankroll. Set the threshold, then enable (docs/alerting.md).
+    # `optional`: readiness does not count them missing while disabled.
+    dict(name="Daily loss over limit", metric_key="daily_loss_sol", operator=">",
+         threshold=1, for_seconds=0, severity=Severity.PAGE, enabled=False, optional=True,
+         actions=[Action.PAGE, Action.PAUSE_ENTRIES], labels={"component": "trading"},
+         runbook_url=f"{RB}#risk-limit-reached"),
+    dict(name="Stop-loss streak", metric_key="sl_streak", operator=">=", threshold=5,
+         for_seconds=0, severity=Severity.PAGE, enabled=False, optional=True,
+         actions=[Action.PAGE, Action.PAUSE_ENTRIES], labels={"component": "trading"},
+         runbook_url=f"{RB}#risk-limit-reached"),
+    dict(name="Drawdown over limit", metric_key="drawdown_sol_24h", operator=">",
+         threshold=1, for_seconds=0, severity=Severity.PAGE, enabled=False, optional=True,
+         actions=[Action.PAGE, Action.PAUSE_ENTRIES], labels={"component": "trading"},
+         runbook_url=f"{RB}#risk-limit-reached"),
     dict(name="Database backup stale", metric_key="backup_database_stale", operator=">",
          threshold=0, for_seconds=0, severity=Severity.WARNING, actions=[Action.NOTIFY],
          labels={"component": "backups"}, runbook_url=f"{RB}#backups-stale"),

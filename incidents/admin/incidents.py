@@ -6,6 +6,7 @@ the status buttons, timeline notes. The form validates through the model's
 """
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import admin, messages
@@ -109,15 +110,16 @@ class IncidentAdmin(admin.ModelAdmin):
     actions = ["download_postmortems"]
     change_form_template = "admin/incidents/incident/change_form.html"
     change_list_template = "admin/incidents/incident/change_list.html"
-    readonly_fields = ["status", "tta", "ttr", "impact", "postmortem_link", "source",
-                       "created_at"]
+    readonly_fields = ["status", "tta", "ttr", "impact", "postmortem_link", "kill_switch",
+                       "source", "created_at"]
     add_fieldsets = [
         (None, {"fields": ["title", "severity", "commander", "summary",
                            "affected_components", "started_at"]}),
     ]
     change_fieldsets = [
         (None, {"fields": ["title", "severity", "status", "commander", "summary",
-                           "affected_components", "source", "postmortem_link"]}),
+                           "affected_components", "source", "postmortem_link",
+                           "kill_switch"]}),
         ("Milestones (edits are recorded in the timeline)", {"fields": [
             "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at",
             "tta", "ttr", "impact",
@@ -158,6 +160,19 @@ class IncidentAdmin(admin.ModelAdmin):
             return format_html('<a href="{}">Open the postmortem ({})</a>', url,
                                postmortem.get_status_display())
         return "None yet: use “Write postmortem” above."
+
+    @admin.display(description="bot kill switch")
+    def kill_switch(self, obj):
+        """Open incidents link to the kill switch (alerting's add form, reached by URL
+        name: incidents imports no alerting code)."""
+        if not obj.pk or obj.status == IncidentStatus.RESOLVED:
+            return "-"
+        url = reverse("admin:alerting_botcontrolrequest_add")
+        why = f"Incident #{obj.pk}: {obj.title}"
+        return format_html(
+            '<a class="button" href="{}?action=pause_entries&reason={}">Pause entries</a> '
+            '<a class="button" href="{}?action=exit_all&reason={}">Exit all (needs a second '
+            'person)</a>', url, quote(why), url, quote(why))
 
     # --- writes through the services ---------------------------------------
     def save_model(self, request, obj, form, change):

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.db.models import Q
 
-from monitoring.models import Event, EventRollup
+from monitoring.models import Event, EventRollup, Position
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -35,3 +36,37 @@ class EventRollupAdmin(_ReadOnly):
     @admin.display(description="trades")
     def trades(self, obj):
         return obj.data.get("trades", 0)
+
+
+class _OpenFilter(admin.SimpleListFilter):
+    title, parameter_name = "status", "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", "open"), ("unprotected", "open without TP or SL"),
+                ("closed", "closed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(opened_at__isnull=False, closed_at__isnull=True)
+        if self.value() == "unprotected":
+            return queryset.filter(Q(take_profit_pct__isnull=True)
+                                   | Q(stop_loss_pct__isnull=True),
+                                   opened_at__isnull=False, closed_at__isnull=True)
+        if self.value() == "closed":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+@admin.register(Position)
+class PositionAdmin(_ReadOnly):
+    list_display = ["position_id", "token", "size_sol", "opened_at", "take_profit_pct",
+                    "stop_loss_pct", "protected", "closed_at", "pnl_sol", "close_reason",
+                    "demo"]
+    list_filter = [_OpenFilter, "close_reason", "demo"]
+    search_fields = ["=position_id", "token"]
+    date_hierarchy = "opened_at"
+    readonly_fields = [f.name for f in Position._meta.fields]
+
+    @admin.display(boolean=True, description="TP and SL")
+    def protected(self, obj):
+        return obj.protected

@@ -8,6 +8,7 @@ from monitoring.models.health_samples import (
 )
 from monitoring.models.heartbeats import Heartbeat, HeartbeatPing, HeartbeatStatus, PingKind
 from monitoring.models.performance import Baseline, MeasurementRollup, PerformanceRegression
+from monitoring.models.positions import Position
 from monitoring.models.probes import (
     ApiKey,
     ApiKeyCheck,
@@ -25,6 +26,6 @@ __all__ = [
     "Dependency", "DependencyProbe", "Event", "EventCounter", "EventRollup", "HealthStatus",
     "Heartbeat", "HeartbeatPing", "HeartbeatStatus", "KeyOutcome", "MeasurementRollup",
     "MetricSnapshot", "Provider",
-    "PerformanceRegression", "PingKind", "RpcEndpoint", "RpcProbe", "RpcSwitch",
+    "PerformanceRegression", "PingKind", "Position", "RpcEndpoint", "RpcProbe", "RpcSwitch",
     "SchedulerHeartbeat", "UptimeSample",
 ]

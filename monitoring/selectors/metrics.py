@@ -21,6 +21,7 @@ from monitoring.models import Event, EventRollup
 from monitoring.rollups import window_plan
 from monitoring.selectors.alert_state import alert_state_values
 from monitoring.selectors.heartbeats import heartbeats_overdue
+from monitoring.selectors.positions import position_metrics
 from monitoring.selectors.uptime import bot_uptime, portal_uptime
 from monitoring.tally import Tally
 
@@ -164,6 +165,9 @@ def _compute(now: datetime.datetime) -> tuple[dict, dict]:
         "portal_uptime_24h": portal["uptime_24h"],
         "portal_uptime_30d": portal["uptime_30d"],
         "heartbeats_late": len(heartbeats_overdue(now=now)),
+        # open_positions, positions_without_tpsl, realized_pnl_sol_24h, sl_streak,
+        # daily_loss_sol: from the positions the bot's position_* events keep current.
+        **position_metrics(now=now),
         **state,  # rpc_*, backup_*, dependency, certificate and API-key keys alert rules watch
     }
     counts = {

@@ -65,6 +65,34 @@ def _decimal_ge0(v):
     return None
 
 
+def _sol(v, *, signed=False):
+    """A SOL amount as a decimal string (like partner_fee_sol): at most 9 decimals, the
+    lamport, so a stored amount is exactly what was sent."""
+    if type(v) is not str or len(v) > 40:
+        return 'must be a decimal string such as "0.25"'
+    try:
+        d = Decimal(v)
+    except InvalidOperation:
+        return 'must be a decimal string such as "0.25"'
+    if not d.is_finite() or abs(d) >= 10**12:
+        return "must be a finite decimal with at most 9 decimals"
+    exponent = d.normalize().as_tuple().exponent  # "0.5000000000" is 9 decimals enough
+    if not isinstance(exponent, int) or exponent < -9:
+        return "must be a finite decimal with at most 9 decimals"
+    if not signed and d <= 0:
+        return "must be a decimal > 0"
+    return None
+
+
+def _pnl_sol(v):
+    return _sol(v, signed=True)
+
+
+def _close_reason(v):
+    return None if type(v) is str and 0 < len(v) <= 40 else (
+        "must be a string of 1..40 chars (tp, sl, manual, kill_switch, ...)")
+
+
 # type -> [(field, validator, required)]
 SCHEMA = {
     "trade": [("success", _bool, True), ("via", _via, True),
@@ -80,7 +108,17 @@ SCHEMA = {
     "db_pool": [("in_use", _int_ge0, True), ("size", _int_ge0, True)],
     "rate_limit": [("api", _text, True), ("used", _int_ge0, True), ("limit", _int_ge0, True)],
     "command": [("name", _text, True), ("ok", _bool, True), ("duration_ms", _number_ge0, True)],
+    # Positions (issue 21): the portal keeps each one's current TP/SL to guard funds.
+    "position_open": [("position_id", _text, True), ("token", _text, True),
+                      ("size_sol", _sol, True), ("take_profit_pct", _positive_or_null, False),
+                      ("stop_loss_pct", _positive_or_null, False), ("demo", _bool, False)],
+    "position_update": [("position_id", _text, True),
+                        ("take_profit_pct", _positive_or_null, True),
+                        ("stop_loss_pct", _positive_or_null, True)],
+    "position_close": [("position_id", _text, True), ("pnl_sol", _pnl_sol, True),
+                       ("reason", _close_reason, True)],
 }
+POSITION_TYPES = ("position_open", "position_update", "position_close")
 TYPES = tuple(SCHEMA)
 # Fields every type may carry. `synthetic` marks traffic that is not the bot's own
 # (smoke tests, staging, the docs' examples): stored and shown, never counted.

@@ -20,6 +20,7 @@ from monitoring.models import (
     UptimeSample,
 )
 from monitoring.rollups import FINEST, RESOLUTIONS, bucket_start
+from monitoring.services.positions import positions_apply
 from monitoring.tally import Tally
 
 SCHEDULES = [
@@ -147,6 +148,7 @@ def events_ingest(*, events: list[tuple[dict, datetime.datetime]]) -> tuple[int,
         if counted:
             _rollups_merge(_tally_buckets(counted))
             counters_add(counter_increments(event for event, _ in counted))
+            positions_apply(events=counted)
     return len(new_ids), len(events) - len(new_ids)
 
 

@@ -320,6 +320,8 @@ def test_bootstrap_creates_the_plans_rules_once_and_keeps_operator_edits(plan_ru
     assert set(rules) == {"Error rate high", "RPC endpoint down", "WebSocket disconnected",
                           "Trade success rate low", "Trades without TP/SL",
                           "Database backup stale", "Heartbeat late", "Performance regression",
+                          "Funds at risk: position without TP/SL", "Bot control failed",
+                          "Daily loss over limit", "Stop-loss streak", "Drawdown over limit",
                           # one per backup kind (tests/alerting/test_backup_alerts.py)
                           "Database backup failed", "Wallet keys backup failed",
                           "Configuration backup failed", "Logs backup failed",
@@ -334,8 +336,8 @@ def test_bootstrap_creates_the_plans_rules_once_and_keeps_operator_edits(plan_ru
     assert rules["Trade success rate low"].actions == ["open_incident", "notify"]
     assert rules["Trades without TP/SL"].severity == "page"
     AlertRule.objects.filter(pk=e.pk).update(threshold=0.1)
-    assert alert_rules_bootstrap() == ["alert rules: 15 (0 new)"]
-    assert AlertRule.objects.count() == 15
+    assert alert_rules_bootstrap() == ["alert rules: 20 (0 new)"]
+    assert AlertRule.objects.count() == 20
     assert AlertRule.objects.get(pk=e.pk).threshold == 0.1
 
 

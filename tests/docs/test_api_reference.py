@@ -169,7 +169,8 @@ def test_the_guides_curl_examples_answer_as_documented(portal_admin, doc, only):
 
 
 def _run_examples(cases, *, bot_traffic: bool = False):
-    _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write", "evidence"])
+    _, raw = api_token_create(name="docs", scopes=["ingest", "read", "write", "evidence",
+                                                   "control"])
     _, read_only = api_token_create(name="docs-read", scopes=["read"])
     client = APIClient()
     if bot_traffic:

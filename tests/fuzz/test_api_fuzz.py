@@ -154,7 +154,7 @@ def fuzz_state(db, settings):
     settings.LOGIN_RATE_LIMIT = ""
     state = FuzzState(ids=_seed())
     _, state.token = api_token_create(name="fuzz", scopes=["ingest", "read", "write",
-                                                            "evidence"])
+                                                            "evidence", "control"])
     # Requests go through the real WSGI handler, whose request signals would close the
     # test's connection (and its transaction); Django's test client unhooks them too.
     for signal in (request_started, request_finished):

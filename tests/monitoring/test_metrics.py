@@ -31,6 +31,9 @@ KEYS = {
     # Dependency probes, TLS certificates and API keys (issue 18).
     "dependency_down_count", "cert_min_days_left", "certs_expiring_count",
     "api_keys_invalid_count", "dependencies",
+    # Positions (issue 21).
+    "open_positions", "positions_without_tpsl", "realized_pnl_sol_24h", "sl_streak",
+    "daily_loss_sol", "drawdown_sol_24h",
 }
 
 
@@ -94,6 +97,8 @@ def test_it_computes_every_contract_number_exactly_for_a_known_event_set(now):
         # No dependency or API key registered.
         "dependency_down_count": 0, "cert_min_days_left": None, "certs_expiring_count": 0,
         "api_keys_invalid_count": 0, "dependencies": {},
+        "open_positions": 0, "positions_without_tpsl": 0, "realized_pnl_sol_24h": 0.0,
+        "sl_streak": 0, "daily_loss_sol": 0.0, "drawdown_sol_24h": 0.0,
     }
     # The hour's successful confirmations are 100, 200, 300 ms: ranks 1, 1, 1.
     for name in ("p50", "p95", "p99"):
@@ -168,9 +173,9 @@ def test_confirmation_percentiles_through_ingestion_are_within_one_percent():
 def test_metrics_reads_a_bounded_number_of_rows(now, django_assert_max_num_queries):
     ingest(known_events(now))
     # 5, plus 2 for alerting's state keys (RPC endpoints, the last database backup),
-    # one each for the bot's uptime and the portal's own, and 2 for the dependency
-    # probes and API keys (issue 18).
-    with django_assert_max_num_queries(11):
+    # one each for the bot's uptime and the portal's own, 2 for the dependency
+    # probes and API keys (issue 18) and 4 for the positions' keys (issue 21).
+    with django_assert_max_num_queries(15):
         metrics_current(now=now)
 
 
