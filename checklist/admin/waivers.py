@@ -10,6 +10,7 @@ from django.utils import timezone
 from checklist.models import VerdictEvent, Waiver
 from checklist.selectors import user_is_portal_admin
 from checklist.services.waivers import waiver_approve, waiver_reject, waiver_request
+from common.admin import AppendOnlyAdmin
 
 
 class WaiverForm(forms.ModelForm):
@@ -99,7 +100,7 @@ class WaiverInline(admin.TabularInline):
 
 
 @admin.register(VerdictEvent)
-class VerdictEventAdmin(admin.ModelAdmin):
+class VerdictEventAdmin(AppendOnlyAdmin):
     list_display = ["at", "kind", "actor", "item", "decision", "note"]
     list_filter = ["kind"]
     list_select_related = ["actor", "item", "decision"]
@@ -108,12 +109,3 @@ class VerdictEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

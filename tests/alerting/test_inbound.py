@@ -181,6 +181,7 @@ def test_an_unacknowledged_inbound_page_escalates_and_an_expired_one_resolves(
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
 
+@pytest.mark.realclock  # Alertmanager (Go) keeps the real clock: its alerts' times must too
 @pytest.mark.skipif(ALERTMANAGER is None, reason="needs Debian's prometheus-alertmanager")
 def test_a_real_alertmanager_delivers_and_resolves_through_the_url_token(
         live_server, integrations, tmp_path):

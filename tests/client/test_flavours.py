@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from opsportal_client import AsyncPortal, MetricsCollector, Portal
@@ -16,6 +17,13 @@ from tests.client.fake_portal import FakePortal
 from tests.processes import free_port
 
 pytestmark = pytest.mark.realclock
+
+
+def run_async(coro):
+    """asyncio.run on a thread of its own: earlier tests in the session (Playwright's
+    sync API in the browser tests) may leave an event loop running on the main one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_async_flush_and_close_never_block_the_event_loop(tmp_path):
@@ -39,7 +47,7 @@ def test_async_flush_and_close_never_block_the_event_loop(tmp_path):
         await task
         return delivered, closed, ticks
 
-    delivered, closed, ticks = asyncio.run(main())
+    delivered, closed, ticks = run_async(main())
     assert (delivered, closed) == (False, False)
     assert ticks >= 40  # ~100 possible in 1.2 s; a blocked loop would show 1 or 2
 
@@ -53,7 +61,7 @@ def test_async_portal_delivers(tmp_path):
         return portal.stats()
 
     with FakePortal() as server:
-        stats = asyncio.run(main(server.url))
+        stats = run_async(main(server.url))
     assert stats["sent"] == 1 and [e["name"] for e in server.stored.values()] == ["/vibe"]
 
 

@@ -101,6 +101,7 @@ def test_the_shipped_prometheus_config_and_rules_pass_promtool():
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.realclock  # Prometheus (Go) keeps the real clock whatever faketime says
 @pytest.mark.skipif(PROMETHEUS is None, reason="needs Debian's prometheus")
 @pytest.mark.django_db(transaction=True)
 def test_a_real_prometheus_scrapes_the_counters_with_the_bearer_token(live_server, tmp_path):

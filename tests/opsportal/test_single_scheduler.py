@@ -30,6 +30,7 @@ def _sent(queue: Path) -> list[str]:
     return origins
 
 
+@pytest.mark.realclock  # times a lease expiry across two child processes
 @pytest.mark.django_db(transaction=True)
 def test_two_beats_dispatch_once_and_the_standby_takes_over(tmp_path):
     every, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.SECONDS)
