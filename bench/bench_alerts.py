@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from common import bench_url, django_setup, result
+from benchlib import bench_url, django_setup, result
 
 RULES = 50
 TICKS = 6

@@ -15,7 +15,7 @@ import http.client
 import statistics
 import time
 
-from common import django_setup, gunicorn, result
+from benchlib import django_setup, gunicorn, result
 
 ROUNDS = 7
 PAIRS = 300

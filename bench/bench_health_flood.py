@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 
-from common import django_setup, gunicorn, result
+from benchlib import django_setup, gunicorn, result
 
 CLIENTS = 16
 ROUNDS = 10

@@ -8,7 +8,7 @@ import statistics
 import time
 import uuid
 
-from common import django_setup, gunicorn, result
+from benchlib import django_setup, gunicorn, result
 
 BATCHES = 30
 ROUNDS = 5

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from common import bench_url, django_setup, gunicorn, p95, result
+from benchlib import bench_url, django_setup, gunicorn, p95, result
 
 REQUESTS = 300
 
