@@ -177,7 +177,7 @@ class DecisionListView(GenericAPIView):
 
     @extend_schema(operation_id="api_v1_decisions_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        page = self.paginate_queryset(LaunchDecision.objects.select_related("decided_by"))
+        page = self.paginate_queryset(records.decisions_with_signoffs())
         out = []
         for record in page:
             export = records.decision_export(record)
@@ -192,6 +192,7 @@ class DecisionListView(GenericAPIView):
         data.is_valid(raise_exception=True)
         record = launch_decision_record(decision=data.validated_data["decision"], user=user,
                                         note=data.validated_data["note"])
+        record = records.decisions_with_signoffs().get(pk=record.pk)
         return Response(records.decision_export(record), status=status.HTTP_201_CREATED)
 
 
@@ -210,7 +211,7 @@ class DecisionDetailView(APIView):
     @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT,
                               (200, "text/markdown"): OpenApiResponse(OpenApiTypes.STR)})
     def get(self, request, pk: int):
-        record = LaunchDecision.objects.select_related("decided_by").filter(pk=pk).first()
+        record = records.decisions_with_signoffs().filter(pk=pk).first()
         if record is None:
             raise NotFound("no decision has this id")
         return Response(records.decision_export(record))
@@ -232,5 +233,5 @@ class DecisionSignoffView(APIView):
         launch_decision_sign_off(record=record, user=user,
                                  role=data.validated_data["role"] or None,
                                  note=data.validated_data["note"])
-        record.refresh_from_db()
+        record = records.decisions_with_signoffs().get(pk=record.pk)
         return Response(records.decision_export(record), status=status.HTTP_201_CREATED)

@@ -1,9 +1,16 @@
 """The verdict as records people sign and auditors read: a decision's export (JSON and
 Markdown), the live waivers, and the history of the verdict. Reads only."""
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from checklist.models import ChecklistItemEvent, LaunchDecision, VerdictEvent, Waiver
+from checklist.models import (
+    ChecklistItemEvent,
+    DecisionSignoff,
+    LaunchDecision,
+    VerdictEvent,
+    Waiver,
+)
 from deployments.selectors import deployments_imported
 
 
@@ -31,9 +38,15 @@ def waivers_visible(*, now=None) -> list[Waiver]:
                 .order_by("item__position"))
 
 
+def decisions_with_signoffs():
+    """Decisions with their sign-offs and signers fetched in two more queries, not per row."""
+    return LaunchDecision.objects.select_related("decided_by").prefetch_related(
+        Prefetch("signoffs", queryset=DecisionSignoff.objects.select_related("user")))
+
+
 def decision_export(record: LaunchDecision) -> dict:
     """A decision with its sign-offs, revocation and the readiness it froze."""
-    signoffs = list(record.signoffs.select_related("user"))
+    signoffs = list(record.signoffs.all())  # prefetched with their users by the callers
     snapshot = record.snapshot or {}
     return {
         "id": record.pk,

@@ -1,10 +1,11 @@
 """Reads for launch readiness."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from checklist.models import (
     ChecklistItem,
+    DecisionSignoff,
     ItemStatus,
     LaunchDecision,
     VerificationResult,
@@ -118,4 +119,5 @@ def readiness_public(readiness: dict) -> dict:
 
 
 def launch_decision_latest() -> LaunchDecision | None:
-    return LaunchDecision.objects.select_related("decided_by").first()
+    return LaunchDecision.objects.select_related("decided_by").prefetch_related(
+        Prefetch("signoffs", queryset=DecisionSignoff.objects.select_related("user"))).first()

@@ -23,7 +23,7 @@ def readiness_page(request):
         "readiness": readiness,
         "decision": decision,
         "decision_state": records.decision_state(decision) if decision else None,
-        "signoffs": list(decision.signoffs.select_related("user")) if decision else [],
+        "signoffs": list(decision.signoffs.all()) if decision else [],
         "signoff_roles": settings.GO_SIGNOFF_ROLES,
         "waivers": records.waivers_visible(),
         "metrics": success_metrics_evaluate(),
