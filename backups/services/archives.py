@@ -22,7 +22,8 @@ def encryption_keys() -> MultiFernet:
     """All configured keys read; the first one writes (rotation: prepend the new key)."""
     keys = [k for k in settings.BACKUP_ENCRYPTION_KEYS if k]
     if not keys:
-        raise BackupError("BACKUP_ENCRYPTION_KEY is not set: refusing to back up wallet keys "
+        # Shared by wallet keys and the bot's data stores: say what, not which.
+        raise BackupError("BACKUP_ENCRYPTION_KEY is not set: refusing to write this backup "
                           "unencrypted")
     try:
         return MultiFernet([Fernet(k) for k in keys])
